@@ -1,0 +1,39 @@
+# Thin wrapper around CMake. `make demo` and `make test` install missing Debian
+# packages (as root), configure, build and run.
+JOBS ?= $(shell nproc)
+CMAKE_FLAGS ?=
+
+.PHONY: all deps build build-asan demo test test-release test-asan test-valgrind clean
+
+all: build
+
+deps:
+	@bash .ci/deps.sh
+
+build: deps
+	@cmake -S . -B build -DCMAKE_BUILD_TYPE=Release $(CMAKE_FLAGS) > /dev/null
+	@cmake --build build -j $(JOBS)
+
+build-asan: deps
+	@cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DNB_SANITIZE=ON > /dev/null
+	@cmake --build build-asan -j $(JOBS)
+
+demo: build
+	./build/bin/demo_gp
+
+# Every test, in float and double, then again under ASan+UBSan and valgrind.
+test: test-release test-asan test-valgrind
+	@echo "all test suites passed"
+
+test-release: build
+	cd build && ctest --output-on-failure -j $(JOBS)
+
+test-asan: build-asan
+	cd build-asan && ASAN_OPTIONS=detect_leaks=1 ctest --output-on-failure -j $(JOBS)
+
+# valgrind: the double-precision tests, one thread, leaks and memory errors fatal
+test-valgrind: build
+	@bash .ci/valgrind.sh build
+
+clean:
+	rm -rf build build-asan
