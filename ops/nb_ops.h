@@ -60,4 +60,30 @@ nb_tensor *nb_mse_loss(nb_tensor *a, nb_tensor *b); /* mean((a-b)^2) */
 nb_tensor *nb_l1_loss(nb_tensor *a, nb_tensor *b);  /* mean(|a-b|) */
 nb_tensor *nb_norm_per_sample(nb_tensor *x);        /* [N,...] -> [N]: sqrt(sum x^2) */
 
+/* ---- convolution ---------------------------------------------------------- */
+/* PyTorch's shape rules and weight layouts: conv2d w [out, in/groups, kh, kw],
+ * conv_transpose2d w [in, out/groups, kh, kw]. Zero fields take the defaults
+ * stride 1, dilation 1, groups 1; padding and output_padding default to 0. */
+typedef struct {
+    int stride, padding, dilation, groups, output_padding;
+} nb_conv_params;
+nb_tensor *nb_conv2d(nb_tensor *x, nb_tensor *w, nb_tensor *b, nb_conv_params p);
+nb_tensor *nb_conv_transpose2d(nb_tensor *x, nb_tensor *w, nb_tensor *b, nb_conv_params p);
+
+/* ---- normalization, dropout, pooling, resampling ---------------------------- */
+/* x [N,C] or [N,C,H,W]; training: batch statistics (biased variance), running
+ * stats updated in place with momentum (unbiased variance); eval: running stats.
+ * weight/bias [C] may be NULL. */
+nb_tensor *nb_batch_norm(nb_tensor *x, nb_tensor *weight, nb_tensor *bias, nb_tensor *running_mean,
+                         nb_tensor *running_var, bool training, double momentum, double eps);
+/* normalizes over the last n_dims dims; weight/bias of that trailing shape, may be NULL */
+nb_tensor *nb_layer_norm(nb_tensor *x, int n_dims, nb_tensor *weight, nb_tensor *bias, double eps);
+nb_tensor *nb_dropout(nb_tensor *x, double p, bool training);
+nb_tensor *nb_dropout2d(nb_tensor *x, double p, bool training); /* whole channels of [N,C,H,W] */
+nb_tensor *nb_upsample_nearest2d(nb_tensor *x, int scale);
+nb_tensor *nb_avg_pool2d(nb_tensor *x, int kernel, int stride);
+nb_tensor *nb_max_pool2d(nb_tensor *x, int kernel, int stride);
+nb_tensor *nb_depth_to_space(nb_tensor *x, int block); /* [N,C*b*b,H,W] -> [N,C,H*b,W*b] */
+nb_tensor *nb_space_to_depth(nb_tensor *x, int block); /* the inverse */
+
 #endif
