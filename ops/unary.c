@@ -3,7 +3,7 @@
  * that it can be differentiated again. Where the derivative is cheapest in terms
  * of the output y (exp, tanh, sigmoid, sqrt) the backward uses y, which is itself
  * a differentiable function of x. */
-#include <math.h>
+#include <tgmath.h> /* exp, log, ... of nb_real: expf in the float build */
 #include "nb_internal.h"
 #include "nb_ops.h"
 
@@ -34,7 +34,7 @@ static void unary_kernel(int64_t i0, int64_t i1, void *p) {
     case NB_OP_LOG: MAP(log(v));
     case NB_OP_SQRT: MAP(sqrt(v));
     case NB_OP_RSQRT: MAP(1 / sqrt(v));
-    case NB_OP_POW: MAP(pow(v, j->a));
+    case NB_OP_POW: MAP(pow(v, a));
     case NB_OP_ABS: MAP(fabs(v));
     case NB_OP_SQUARE: MAP(v * v);
     case NB_OP_RELU: MAP(v > 0 ? v : 0);

@@ -126,6 +126,36 @@ static void test_rng_is_deterministic(void **s) {
     for (int i = 0; i < 1000; i++) assert_true(c->data[i] >= -1 && c->data[i] < 1);
 }
 
+/* A layer big enough to take the parallel paths. The same seed and thread
+ * count give the same bits. OpenBLAS may sum a GEMM in another order for
+ * another thread count, so across thread counts only nabla's own kernels
+ * (everything but GEMM) are bit-identical. */
+static void run_layer(int threads, bool with_gemm, nb_real *out) {
+    nb_set_num_threads(threads);
+    nb_seed(99);
+    nb_tensor *w = nb_requires_grad(nb_normal(NB_SHAPE(256, 300), 0, 0.05f), true);
+    nb_tensor *x = nb_normal(NB_SHAPE(200, 300), 0, 1), *g;
+    nb_tensor *h = with_gemm ? nb_linear(x, w, NULL) : nb_add(nb_slice(x, 0, 0, 1), nb_mul(x, nb_slice(w, 0, 0, 200)));
+    nb_tensor *L = nb_mean(nb_square(nb_sum_dims(nb_tanh(h), 1, (int[]){0}, false)));
+    assert_int_equal(nb_grad(1, &L, NULL, 1, &w, &g, false), 0);
+    for (int64_t i = 0; i < g->numel; i++) out[i] = g->data[i];
+    out[g->numel] = L->data[0];
+}
+
+static void test_deterministic_for_a_thread_count(void **s) {
+    (void)s;
+    int64_t n = 256 * 300 + 1;
+    nb_tensor *a = nb_tensor_new(NB_SHAPE(n)), *b = nb_tensor_new(NB_SHAPE(n));
+    run_layer(2, true, a->data);
+    run_layer(2, true, b->data);
+    assert_memory_equal(a->data, b->data, (size_t)n * sizeof(nb_real));
+    run_layer(1, false, a->data);
+    run_layer(2, false, b->data);
+    assert_memory_equal(a->data, b->data, (size_t)n * sizeof(nb_real));
+    nb_set_num_threads(2);
+    TU_NO_ERROR();
+}
+
 /* A 1-16-1 tanh MLP fits y = sin(2x) on [-1, 1] with plain gradient descent. */
 static void test_mlp_learns_toy_regression(void **s) {
     nb_arena *params = nb_arena_new(), *step = *s;
@@ -199,6 +229,7 @@ int main(void) {
         TU_TEST(test_errors_propagate_and_name_shapes),
         TU_TEST(test_arena_reset_releases_a_step),
         TU_TEST(test_rng_is_deterministic),
+        TU_TEST(test_deterministic_for_a_thread_count),
         TU_TEST(test_mlp_learns_toy_regression),
         TU_TEST(test_gradient_penalty_mlp_critic),
     };
