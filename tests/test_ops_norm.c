@@ -7,14 +7,20 @@
 #include <string.h>
 #include "test_util.h"
 
+/* the op gave NULL and recorded an error containing msg */
+static void expect_failure(nb_tensor *got, const char *msg) {
+    assert_null(got);
+    tu_expect_error(msg);
+}
+
 static const bool is_double = sizeof(nb_real) == sizeof(double);
 
 /* ---- batch_norm ---------------------------------------------------------- */
 
 typedef struct {
-    bool has_w, has_b, training, track; /* track: pass running stats in training too */
+    bool has_w, has_b, training;
     double eps;
-    nb_tensor *rm, *rv;                 /* running stats, constants */
+    nb_tensor *rm, *rv; /* running stats, constants */
 } bn_ctx;
 
 /* x[0] is the input, then the weight and bias that the ctx says are present */
@@ -24,32 +30,46 @@ static nb_tensor *f_batch_norm(nb_tensor **x, void *c) {
     return nb_batch_norm(x[0], w, bias, b->rm, b->rv, b->training, 0.1, b->eps);
 }
 
-static void check_batch_norm(const char *name, int ndim, const int64_t *shape, bn_ctx c) {
-    int64_t ch = shape[1];
-    nb_tensor *x[3] = {gc_uniform(ndim, shape, -1, 1)};
+enum { W = 1, B = 2, TRAIN = 4, TRACK = 8 }; /* TRACK: running stats passed in training */
+
+typedef struct {
+    const char *name;
+    int ndim;
+    int64_t shape[4];
+    int flags;
+    double eps;
+} bn_case;
+
+static void check_batch_norm(const bn_case *k) {
+    int64_t ch = k->shape[1];
+    bn_ctx c = {.has_w = k->flags & W, .has_b = k->flags & B, .training = k->flags & TRAIN, .eps = k->eps};
+    nb_tensor *x[3] = {gc_uniform(k->ndim, k->shape, -1, 1)};
     int n = 1;
     if (c.has_w) x[n++] = gc_uniform(NB_SHAPE(ch), 0.5, 1.5);
     if (c.has_b) x[n++] = gc_uniform(NB_SHAPE(ch), -0.5, 0.5);
-    if (!c.training || c.track) {
+    if (!c.training || k->flags & TRACK) {
         c.rm = gc_uniform(NB_SHAPE(ch), -0.2, 0.2);
         c.rv = gc_uniform(NB_SHAPE(ch), 0.5, 1.5);
     }
-    gc_check(name, f_batch_norm, n, x, &c);
+    gc_check(k->name, f_batch_norm, n, x, &c);
 }
 
 static void test_batch_norm_gradients(void **s) {
     (void)s;
-    check_batch_norm("bn [5,3] train", NB_SHAPE(5, 3), (bn_ctx){.has_w = true, .has_b = true, .training = true, .track = false, .eps = 1e-5});
-    check_batch_norm("bn [2,3] train", NB_SHAPE(2, 3), (bn_ctx){.has_w = true, .has_b = true, .training = true, .track = false, .eps = 1e-5});
-    check_batch_norm("bn [3,2,3,5] train eps 0.8", NB_SHAPE(3, 2, 3, 5), (bn_ctx){.has_w = true, .has_b = true, .training = true, .track = false, .eps = 0.8});
-    check_batch_norm("bn [1,3,3,3] train no affine", NB_SHAPE(1, 3, 3, 3), (bn_ctx){.has_w = false, .has_b = false, .training = true, .track = false, .eps = 1e-5});
-    check_batch_norm("bn [3,2,1,3] train weight only", NB_SHAPE(3, 2, 1, 3), (bn_ctx){.has_w = true, .has_b = false, .training = true, .track = false, .eps = 1e-5});
-    check_batch_norm("bn [3,2,3,1] train bias only", NB_SHAPE(3, 2, 3, 1), (bn_ctx){.has_w = false, .has_b = true, .training = true, .track = false, .eps = 1e-5});
-    /* running stats given in training are updated, but do not change y */
-    check_batch_norm("bn [2,2,3,3] train with running stats", NB_SHAPE(2, 2, 3, 3), (bn_ctx){.has_w = true, .has_b = true, .training = true, .track = true, .eps = 1e-5});
-    check_batch_norm("bn [3,2,3,3] eval", NB_SHAPE(3, 2, 3, 3), (bn_ctx){.has_w = true, .has_b = true, .training = false, .track = false, .eps = 0.8});
-    check_batch_norm("bn [1,3,3,1] eval", NB_SHAPE(1, 3, 3, 1), (bn_ctx){.has_w = true, .has_b = true, .training = false, .track = false, .eps = 1e-5});
-    check_batch_norm("bn [4,3] eval no affine", NB_SHAPE(4, 3), (bn_ctx){.has_w = false, .has_b = false, .training = false, .track = false, .eps = 1e-5});
+    const bn_case cases[] = {
+        {"bn [5,3] train", 2, {5, 3}, W | B | TRAIN, 1e-5},
+        {"bn [2,3] train", 2, {2, 3}, W | B | TRAIN, 1e-5},
+        {"bn [3,2,3,5] train eps 0.8", 4, {3, 2, 3, 5}, W | B | TRAIN, 0.8},
+        {"bn [1,3,3,3] train no affine", 4, {1, 3, 3, 3}, TRAIN, 1e-5},
+        {"bn [3,2,1,3] train weight only", 4, {3, 2, 1, 3}, W | TRAIN, 1e-5},
+        {"bn [3,2,3,1] train bias only", 4, {3, 2, 3, 1}, B | TRAIN, 1e-5},
+        /* running stats given in training are updated but do not change y */
+        {"bn [2,2,3,3] train with running stats", 4, {2, 2, 3, 3}, W | B | TRAIN | TRACK, 1e-5},
+        {"bn [3,2,3,3] eval eps 0.8", 4, {3, 2, 3, 3}, W | B, 0.8},
+        {"bn [1,3,3,1] eval", 4, {1, 3, 3, 1}, W | B, 1e-5},
+        {"bn [4,3] eval no affine", 2, {4, 3}, 0, 1e-5},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) check_batch_norm(&cases[i]);
     TU_NO_ERROR();
 }
 
@@ -109,13 +129,12 @@ static void test_batch_norm_forward_values(void **s) {
     nb_tensor *x4 = nb_from_data(NB_SHAPE(2, 2, 1, 2), (nb_real[]){0, 1, 2, 3, 4, 5, 6, 7});
     nb_tensor *y4 = nb_batch_norm(x4, NULL, NULL, NULL, NULL, true, 0.1, 1e-5);
     double r = 1 / sqrt(4.25 + 1e-5);
-    tu_assert_close(y4->data, (double[]){-2.5 * r, -1.5 * r, -2.5 * r, -1.5 * r, 1.5 * r, 2.5 * r, 1.5 * r, 2.5 * r},
-                    8, 1e-6);
+    double want4[8] = {-2.5 * r, -1.5 * r, -2.5 * r, -1.5 * r, 1.5 * r, 2.5 * r, 1.5 * r, 2.5 * r};
+    tu_assert_close(y4->data, want4, 8, 1e-6);
     /* a large common offset does not cost accuracy: same result for 1e4 + x */
     nb_tensor *far = nb_add_scalar(x4, 1e4);
     tu_assert_close(nb_batch_norm(far, NULL, NULL, NULL, NULL, true, 0.1, 1e-5)->data,
-                    (double[]){-2.5 * r, -1.5 * r, -2.5 * r, -1.5 * r, 1.5 * r, 2.5 * r, 1.5 * r, 2.5 * r}, 8,
-                    is_double ? 1e-9 : 1e-3);
+                    want4, 8, is_double ? 1e-9 : 1e-3);
     TU_NO_ERROR();
 }
 
@@ -129,11 +148,13 @@ static void test_batch_norm_running_stats(void **s) {
     tu_assert_close(rv->data, (double[]){0.9 + 0.1 * 5 / 3.0, 0.9 + 0.1 * 20 / 3.0}, 2, 1e-6);
     nb_batch_norm(x, NULL, NULL, rm, rv, true, 0.5, 1e-5);
     tu_assert_close(rm->data, (double[]){0.5 * 0.25 + 0.5 * 2.5, 0.5 * 0.5 + 0.5 * 5}, 2, 1e-6);
-    tu_assert_close(rv->data, (double[]){0.5 * (0.9 + 0.5 / 3.0) + 0.5 * 5 / 3.0, 0.5 * (0.9 + 2 / 3.0) + 0.5 * 20 / 3.0},
-                    2, 1e-6);
+    double rv0 = 0.9 + 0.5 / 3.0, rv1 = 0.9 + 2 / 3.0; /* after the first step */
+    tu_assert_close(rv->data, (double[]){0.5 * rv0 + 0.5 * 5 / 3.0, 0.5 * rv1 + 0.5 * 20 / 3.0}, 2, 1e-6);
     /* eval uses the running stats and leaves them alone */
-    nb_tensor *w = nb_from_data(NB_SHAPE(2), (nb_real[]){2, 3}), *b = nb_from_data(NB_SHAPE(2), (nb_real[]){-1, 1});
-    nb_tensor *m0 = nb_from_data(NB_SHAPE(2), (nb_real[]){1, -1}), *v0 = nb_from_data(NB_SHAPE(2), (nb_real[]){3.2, 0.2});
+    nb_tensor *w = nb_from_data(NB_SHAPE(2), (nb_real[]){2, 3});
+    nb_tensor *b = nb_from_data(NB_SHAPE(2), (nb_real[]){-1, 1});
+    nb_tensor *m0 = nb_from_data(NB_SHAPE(2), (nb_real[]){1, -1});
+    nb_tensor *v0 = nb_from_data(NB_SHAPE(2), (nb_real[]){3.2, 0.2});
     nb_tensor *y = nb_batch_norm(x, w, b, m0, v0, false, 0.1, 0.8);
     /* channel 0: (x - 1)/2 * 2 - 1 = x - 2; channel 1: (x + 1)/1 * 3 + 1 */
     tu_assert_close(y->data, (double[]){-1, 10, 0, 16, 1, 22, 2, 28}, 8, 1e-6);
@@ -145,22 +166,21 @@ static void test_batch_norm_running_stats(void **s) {
 static void test_batch_norm_errors(void **s) {
     (void)s;
     nb_tensor *x = nb_zeros(NB_SHAPE(2, 4, 5, 5)), *c4 = nb_ones(NB_SHAPE(4)), *c3 = nb_ones(NB_SHAPE(3));
-    assert_null(nb_batch_norm(nb_zeros(NB_SHAPE(2, 3, 4)), NULL, NULL, NULL, NULL, true, 0.1, 1e-5));
-    tu_expect_error("batch_norm: input [2,3,4] must be [N,C] or [N,C,H,W]");
-    assert_null(nb_batch_norm(x, c3, NULL, NULL, NULL, true, 0.1, 1e-5));
-    tu_expect_error("batch_norm: weight [3] does not match the 4 channels of input [2,4,5,5]");
-    assert_null(nb_batch_norm(x, c4, nb_ones(NB_SHAPE(4, 1)), NULL, NULL, true, 0.1, 1e-5));
-    tu_expect_error("batch_norm: bias [4,1] does not match the 4 channels of input [2,4,5,5]");
-    assert_null(nb_batch_norm(x, NULL, NULL, c4, c3, false, 0.1, 1e-5));
-    tu_expect_error("batch_norm: running_var [3] does not match");
-    assert_null(nb_batch_norm(x, NULL, NULL, c4, NULL, false, 0.1, 1e-5));
-    tu_expect_error("batch_norm: eval mode on [2,4,5,5] needs running_mean and running_var");
-    assert_null(nb_batch_norm(nb_zeros(NB_SHAPE(1, 3)), NULL, NULL, NULL, NULL, true, 0.1, 1e-5));
-    tu_expect_error("batch_norm: input [1,3] has fewer than 2 values per channel to train on");
-    assert_null(nb_batch_norm(x, NULL, NULL, NULL, NULL, true, 0.1, -1));
-    tu_expect_error("batch_norm: eps -1 must be >= 0");
-    assert_null(nb_batch_norm(NULL, c4, c4, NULL, NULL, true, 0.1, 1e-5));
-    tu_expect_error("NULL tensor");
+    expect_failure(nb_batch_norm(nb_zeros(NB_SHAPE(2, 3, 4)), NULL, NULL, NULL, NULL, true, 0.1, 1e-5),
+                   "batch_norm: input [2,3,4] must be [N,C] or [N,C,H,W]");
+    expect_failure(nb_batch_norm(x, c3, NULL, NULL, NULL, true, 0.1, 1e-5),
+                   "batch_norm: weight [3] does not match the 4 channels of input [2,4,5,5]");
+    expect_failure(nb_batch_norm(x, c4, nb_ones(NB_SHAPE(4, 1)), NULL, NULL, true, 0.1, 1e-5),
+                   "batch_norm: bias [4,1] does not match the 4 channels of input [2,4,5,5]");
+    expect_failure(nb_batch_norm(x, NULL, NULL, c4, c3, false, 0.1, 1e-5),
+                   "batch_norm: running_var [3] does not match");
+    expect_failure(nb_batch_norm(x, NULL, NULL, c4, NULL, false, 0.1, 1e-5),
+                   "batch_norm: eval mode on [2,4,5,5] needs running_mean and running_var");
+    expect_failure(nb_batch_norm(nb_zeros(NB_SHAPE(1, 3)), NULL, NULL, NULL, NULL, true, 0.1, 1e-5),
+                   "batch_norm: input [1,3] has fewer than 2 values per channel to train on");
+    expect_failure(nb_batch_norm(x, NULL, NULL, NULL, NULL, true, 0.1, -1),
+                   "batch_norm: eps -1 must be >= 0");
+    expect_failure(nb_batch_norm(NULL, c4, c4, NULL, NULL, true, 0.1, 1e-5), "NULL tensor");
     /* eval on batch 1 is fine */
     assert_non_null(nb_batch_norm(nb_zeros(NB_SHAPE(1, 4)), NULL, NULL, c4, c4, false, 0.1, 1e-5));
     TU_NO_ERROR();
@@ -207,16 +227,17 @@ static void test_layer_norm_values_and_errors(void **s) {
     /* over both dims: mean 2.75, var 2.1875 */
     double r = 1 / sqrt(2.1875 + 0.5);
     nb_tensor *all = nb_layer_norm(x, 2, NULL, NULL, 0.5);
-    tu_assert_close(all->data, (double[]){-1.75 * r, -0.75 * r, 0.25 * r, 1.25 * r, -0.75 * r, -0.75 * r, -0.75 * r, 3.25 * r},
-                    8, 1e-6);
-    assert_null(nb_layer_norm(x, 3, NULL, NULL, 1e-5));
-    tu_expect_error("layer_norm: cannot normalize over the last 3 dims of [2,4]");
-    assert_null(nb_layer_norm(x, 0, NULL, NULL, 1e-5));
-    tu_expect_error("layer_norm: cannot normalize over the last 0 dims");
-    assert_null(nb_layer_norm(x, 2, w, NULL, 1e-5));
-    tu_expect_error("layer_norm: weight [4] does not match the normalized shape [2,4] of input [2,4]");
-    assert_null(nb_layer_norm(x, 1, w, nb_ones(NB_SHAPE(2)), 1e-5));
-    tu_expect_error("layer_norm: bias [2] does not match the normalized shape [4] of input [2,4]");
+    double dev[8] = {-1.75, -0.75, 0.25, 1.25, -0.75, -0.75, -0.75, 3.25}, want[8];
+    for (int i = 0; i < 8; i++) want[i] = dev[i] * r;
+    tu_assert_close(all->data, want, 8, 1e-6);
+    expect_failure(nb_layer_norm(x, 3, NULL, NULL, 1e-5),
+                   "layer_norm: cannot normalize over the last 3 dims of [2,4]");
+    expect_failure(nb_layer_norm(x, 0, NULL, NULL, 1e-5),
+                   "layer_norm: cannot normalize over the last 0 dims");
+    expect_failure(nb_layer_norm(x, 2, w, NULL, 1e-5),
+                   "layer_norm: weight [4] does not match the normalized shape [2,4] of input [2,4]");
+    expect_failure(nb_layer_norm(x, 1, w, nb_ones(NB_SHAPE(2)), 1e-5),
+                   "layer_norm: bias [2] does not match the normalized shape [4] of input [2,4]");
 }
 
 /* ---- dropout --------------------------------------------------------------- */
@@ -300,18 +321,13 @@ static void test_dropout_identity_and_errors(void **s) {
     assert_ptr_equal(nb_dropout(x, 0, true), x);
     assert_ptr_equal(nb_dropout2d(x, 0.5, false), x);
     assert_ptr_equal(nb_dropout2d(x, 0, true), x);
-    assert_null(nb_dropout(x, 1, true));
-    tu_expect_error("dropout: p = 1 is outside [0, 1)");
-    assert_null(nb_dropout(x, -0.1, false));
-    tu_expect_error("dropout: p = -0.1 is outside [0, 1)");
-    assert_null(nb_dropout(x, NAN, true));
-    tu_expect_error("dropout: p = nan is outside [0, 1)");
-    assert_null(nb_dropout2d(x, 1.5, true));
-    tu_expect_error("dropout2d: p = 1.5 is outside [0, 1)");
-    assert_null(nb_dropout2d(nb_ones(NB_SHAPE(2, 3)), 0.5, true));
-    tu_expect_error("dropout2d: input [2,3] must be [N,C,H,W]");
-    assert_null(nb_dropout(NULL, 0.5, true));
-    tu_expect_error("NULL tensor");
+    expect_failure(nb_dropout(x, 1, true), "dropout: p = 1 is outside [0, 1)");
+    expect_failure(nb_dropout(x, -0.1, false), "dropout: p = -0.1 is outside [0, 1)");
+    expect_failure(nb_dropout(x, NAN, true), "dropout: p = nan is outside [0, 1)");
+    expect_failure(nb_dropout2d(x, 1.5, true), "dropout2d: p = 1.5 is outside [0, 1)");
+    expect_failure(nb_dropout2d(nb_ones(NB_SHAPE(2, 3)), 0.5, true),
+                   "dropout2d: input [2,3] must be [N,C,H,W]");
+    expect_failure(nb_dropout(NULL, 0.5, true), "NULL tensor");
 }
 
 int main(void) {
