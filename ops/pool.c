@@ -76,29 +76,21 @@ static void window_sum_planes(int64_t p0, int64_t p1, void *p) {
     }
 }
 
-/* Windows i with i st <= r < i st + k, clipped to [0, n): [*lo, *hi]. */
-static void windows_holding(int64_t r, int k, int st, int64_t n, int64_t *lo, int64_t *hi) {
-    *lo = r >= k ? (r - k + st) / st : 0;
-    *hi = r / st < n - 1 ? r / st : n - 1;
-}
-
+/* The same loop nest as window_sum_planes with the roles swapped: each x
+ * value is added to its window of y. One thread per plane keeps the order of
+ * the sums fixed; with k = st (upsampling) every y value is written once. */
 static void window_spread_planes(int64_t p0, int64_t p1, void *p) {
     const plane_job *j = p;
     for (int64_t q = p0; q < p1; q++) {
         const nb_real *x = j->x + q * j->oh * j->ow;
         nb_real *y = j->y + q * j->h * j->w;
-        for (int64_t r = 0; r < j->h; r++) {
-            int64_t i0, i1;
-            windows_holding(r, j->k, j->st, j->oh, &i0, &i1);
-            for (int64_t s = 0; s < j->w; s++) {
-                int64_t c0, c1;
-                windows_holding(s, j->k, j->st, j->ow, &c0, &c1);
-                double acc = 0;
-                for (int64_t i = i0; i <= i1; i++)
-                    for (int64_t c = c0; c <= c1; c++) acc += x[i * j->ow + c];
-                y[r * j->w + s] = (nb_real)(j->a * acc);
+        memset(y, 0, (size_t)(j->h * j->w) * sizeof(nb_real));
+        for (int64_t i = 0; i < j->oh; i++)
+            for (int64_t jj = 0; jj < j->ow; jj++) {
+                nb_real *win = y + i * j->st * j->w + jj * j->st, v = (nb_real)(j->a * x[i * j->ow + jj]);
+                for (int u = 0; u < j->k; u++)
+                    for (int c = 0; c < j->k; c++) win[u * j->w + c] += v;
             }
-        }
     }
 }
 
@@ -124,7 +116,7 @@ static nb_tensor *window_spread2d(nb_tensor *x, int k, int st, double a, int64_t
     nb_tensor *y = nb_result(NB_OP_WINDOW_SPREAD2D, 1, &x, NB_SHAPE(x->shape[0], x->shape[1], h, w));
     if (!y) return NULL;
     j.y = y->data;
-    run_planes(window_spread_planes, &j, x, h * w * (k / st + 1) * (k / st + 1));
+    run_planes(window_spread_planes, &j, x, h * w + j.oh * j.ow * k * k);
     nb_node *n = nb_args(y);
     n->iargs[0] = k, n->iargs[1] = st, n->rargs[0] = a;
     return y;
@@ -245,20 +237,23 @@ nb_tensor *nb_max_pool2d(nb_tensor *x, int kernel, int stride) {
 /* ---- depth_to_space and space_to_depth ------------------------------------ */
 
 /* Planes q = (n, c) of the space tensor [N, C, h b, w b]; the depth tensor is
- * [N, C b^2, h, w]. to_space copies depth -> space, else space -> depth. */
+ * [N, C b^2, h, w]. Space pixel (hh b + i, ww b + j) is depth pixel (hh, ww) of
+ * channel i b + j of the group; to_space copies depth -> space, else back. */
 static void shuffle_planes(int64_t p0, int64_t p1, void *p) {
     const plane_job *j = p;
     int64_t b = j->k, h = j->h, w = j->w, plane = h * w * b * b;
     for (int64_t q = p0; q < p1; q++) {
         const nb_real *src = j->x + q * plane;
         nb_real *dst = j->y + q * plane;
-        for (int64_t r = 0; r < h * b; r++)
-            for (int64_t s = 0; s < w * b; s++) {
-                int64_t space = r * w * b + s;
-                int64_t depth = ((r % b * b + s % b) * h + r / b) * w + s / b;
-                if (j->to_space) dst[space] = src[depth];
-                else dst[depth] = src[space];
-            }
+        int64_t space = 0; /* runs over the space plane in order */
+        for (int64_t hh = 0; hh < h; hh++)
+            for (int64_t i = 0; i < b; i++)
+                for (int64_t ww = 0; ww < w; ww++)
+                    for (int64_t jj = 0; jj < b; jj++, space++) {
+                        int64_t depth = ((i * b + jj) * h + hh) * w + ww;
+                        if (j->to_space) dst[space] = src[depth];
+                        else dst[depth] = src[space];
+                    }
     }
 }
 

@@ -111,6 +111,23 @@ static void test_batch_norm_gradient_of_sum_is_zero(void **s) {
     TU_NO_ERROR();
 }
 
+/* Large enough for several parallel chunks: the same bits on 1 and 2 threads. */
+static void test_batch_norm_thread_count_invariant(void **s) {
+    (void)s;
+    nb_tensor *x = nb_requires_grad(gc_uniform(NB_SHAPE(8, 16, 24, 24), -1, 3), true);
+    nb_tensor *v = nb_normal(x->ndim, x->shape, 0, 1), *out[2][2];
+    int prev = nb_num_threads();
+    for (int t = 0; t < 2; t++) {
+        nb_set_num_threads(t + 1);
+        out[t][0] = nb_batch_norm(x, NULL, NULL, NULL, NULL, true, 0.1, 1e-5);
+        assert_int_equal(nb_grad(1, &out[t][0], &v, 1, &x, &out[t][1], false), 0);
+    }
+    nb_set_num_threads(prev);
+    for (int k = 0; k < 2; k++)
+        assert_memory_equal(out[0][k]->data, out[1][k]->data, (size_t)x->numel * sizeof(nb_real));
+    TU_NO_ERROR();
+}
+
 static void test_batch_norm_forward_values(void **s) {
     (void)s;
     /* [4,2]: channel 0 = 1,2,3,4 (mean 2.5, var 1.25), channel 1 = 2,4,6,8 (mean 5, var 5) */
@@ -335,6 +352,7 @@ int main(void) {
         TU_TEST(test_batch_norm_gradients),
         TU_TEST(test_batch_norm_fused_and_graph_vjps_agree),
         TU_TEST(test_batch_norm_gradient_of_sum_is_zero),
+        TU_TEST(test_batch_norm_thread_count_invariant),
         TU_TEST(test_batch_norm_forward_values),
         TU_TEST(test_batch_norm_running_stats),
         TU_TEST(test_batch_norm_errors),

@@ -189,6 +189,23 @@ static void test_depth_space_values(void **s) {
     TU_NO_ERROR();
 }
 
+/* Large enough for several parallel chunks: the same bits on 1 and 2 threads,
+ * including the sums where overlapping windows meet. */
+static void test_pools_thread_count_invariant(void **s) {
+    (void)s;
+    nb_tensor *x = nb_requires_grad(gc_uniform(NB_SHAPE(4, 16, 33, 33), -1, 1), true), *g[2][3];
+    int prev = nb_num_threads();
+    for (int t = 0; t < 2; t++) {
+        nb_set_num_threads(t + 1);
+        nb_tensor *y[3] = {nb_avg_pool2d(x, 3, 2), nb_max_pool2d(x, 3, 1), nb_upsample_nearest2d(x, 2)};
+        for (int k = 0; k < 3; k++) assert_int_equal(nb_grad(1, &y[k], &y[k], 1, &x, &g[t][k], false), 0);
+    }
+    nb_set_num_threads(prev);
+    for (int k = 0; k < 3; k++)
+        assert_memory_equal(g[0][k]->data, g[1][k]->data, (size_t)x->numel * sizeof(nb_real));
+    TU_NO_ERROR();
+}
+
 static void test_pool_errors(void **s) {
     (void)s;
     nb_tensor *x = nb_zeros(NB_SHAPE(1, 5, 3, 4)), *flat = nb_zeros(NB_SHAPE(3, 4));
@@ -216,6 +233,7 @@ int main(void) {
         TU_TEST(test_upsample_and_avg_pool_values),
         TU_TEST(test_max_pool_values_and_routing),
         TU_TEST(test_depth_space_values),
+        TU_TEST(test_pools_thread_count_invariant),
         TU_TEST(test_pool_errors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
