@@ -29,6 +29,12 @@ typedef struct {
     bool training;
 } bn_job;
 
+/* a job on x seen as [N, C, S] */
+static bn_job view_of(const nb_tensor *x) {
+    return (bn_job){.n = x->shape[0], .c = x->shape[1], .s = x->ndim == 4 ? x->shape[2] * x->shape[3] : 1,
+                    .x = x->data};
+}
+
 /* offset of row (i, c), the S values of sample i in channel c */
 static inline int64_t row_at(const bn_job *j, int64_t i, int64_t c) { return (i * j->c + c) * j->s; }
 
@@ -115,12 +121,12 @@ nb_tensor *nb_batch_norm(nb_tensor *x, nb_tensor *weight, nb_tensor *bias, nb_te
     if (bias) in[n_in++] = bias;
     nb_tensor *y = nb_result(NB_OP_BATCH_NORM, n_in, in, x->ndim, x->shape);
     if (!stats || !y) return NULL;
-    bn_job j = {.n = x->shape[0], .c = c, .s = x->ndim == 4 ? x->shape[2] * x->shape[3] : 1,
-                .x = x->data, .w = weight ? weight->data : NULL, .b = bias ? bias->data : NULL,
-                .mean = stats->data, .rstd = stats->data + c, .y = y->data,
-                .run_mean = running_mean ? running_mean->data : NULL,
-                .run_var = running_var ? running_var->data : NULL,
-                .momentum = momentum, .eps = eps, .training = training};
+    bn_job j = view_of(x);
+    j.w = weight ? weight->data : NULL, j.b = bias ? bias->data : NULL;
+    j.mean = stats->data, j.rstd = stats->data + c, j.y = y->data;
+    j.run_mean = running_mean ? running_mean->data : NULL;
+    j.run_var = running_var ? running_var->data : NULL;
+    j.momentum = momentum, j.eps = eps;
     if (training) {
         nb_parallel_for(c, grain_of(j.n * j.s), channel_stats, &j);
     } else {
@@ -169,9 +175,9 @@ static void bn_grad_fused(nb_node *n, nb_tensor *g, nb_tensor **gin, const bool 
     if (need[0]) gin[0] = nb_tensor_new(x->ndim, x->shape);
     if (iw >= 0 && need[iw]) gin[iw] = nb_tensor_new(NB_SHAPE(c));
     if (ib >= 0 && need[ib]) gin[ib] = nb_tensor_new(NB_SHAPE(c));
-    bn_job j = {.n = x->shape[0], .c = c, .s = x->ndim == 4 ? x->shape[2] * x->shape[3] : 1,
-                .x = x->data, .g = g->data, .w = iw >= 0 ? n->inputs[iw]->data : NULL,
-                .mean = n->saved->data, .rstd = n->saved->data + c, .training = n->iargs[0]};
+    bn_job j = view_of(x);
+    j.g = g->data, j.w = iw >= 0 ? n->inputs[iw]->data : NULL;
+    j.mean = n->saved->data, j.rstd = n->saved->data + c, j.training = n->iargs[0];
     j.dx = need[0] && gin[0] ? gin[0]->data : NULL;
     j.dw = iw >= 0 && need[iw] && gin[iw] ? gin[iw]->data : NULL;
     j.db = ib >= 0 && need[ib] && gin[ib] ? gin[ib]->data : NULL;
@@ -181,8 +187,8 @@ static void bn_grad_fused(nb_node *n, nb_tensor *g, nb_tensor **gin, const bool 
 /* The same formulas from public ops on [N, C, S] views, reducing over dims 0, 2. */
 static void bn_grad_graph(nb_node *n, nb_tensor *g, nb_tensor **gin, const bool *need, int iw, int ib) {
     nb_tensor *x = n->inputs[0];
-    int64_t c = x->shape[1], s = x->ndim == 4 ? x->shape[2] * x->shape[3] : 1;
-    int64_t shape3[3] = {x->shape[0], c, s}, chan[3] = {1, c, 1};
+    bn_job v = view_of(x);
+    int64_t shape3[3] = {v.n, v.c, v.s}, chan[3] = {1, v.c, 1};
     int dims[2] = {0, 2};
     nb_tensor *x3 = nb_reshape(x, 3, shape3), *g3 = nb_reshape(g, 3, shape3), *xhat, *rstd;
     if (n->iargs[0]) {

@@ -87,7 +87,8 @@ static void window_spread_planes(int64_t p0, int64_t p1, void *p) {
         memset(y, 0, (size_t)(j->h * j->w) * sizeof(nb_real));
         for (int64_t i = 0; i < j->oh; i++)
             for (int64_t jj = 0; jj < j->ow; jj++) {
-                nb_real *win = y + i * j->st * j->w + jj * j->st, v = (nb_real)(j->a * x[i * j->ow + jj]);
+                nb_real *win = y + i * j->st * j->w + jj * j->st;
+                nb_real v = (nb_real)(j->a * x[i * j->ow + jj]);
                 for (int u = 0; u < j->k; u++)
                     for (int c = 0; c < j->k; c++) win[u * j->w + c] += v;
             }

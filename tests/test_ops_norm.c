@@ -203,6 +203,32 @@ static void test_batch_norm_errors(void **s) {
     TU_NO_ERROR();
 }
 
+/* WGAN-GP through a critic with batch_norm (training, eps 0.8 as in f-AnoGAN),
+ * dropout2d and avg_pool2d: GP(theta) = mean_i (||dD(x_i)/dx_i|| - 1)^2. Its
+ * gradient needs batch_norm's second derivative, and the second-order check
+ * its third, all through the VJP built from ops. */
+static nb_tensor *bn_gradient_penalty(nb_tensor **p, void *c) {
+    nb_tensor *x = c, *dx, *gp = NULL;
+    bool prev = nb_set_grad_enabled(true); /* GP needs the tape even when evaluated for differences */
+    nb_seed(3);
+    nb_tensor *h = nb_tanh(nb_batch_norm(x, p[0], p[1], NULL, NULL, true, 0.1, 0.8));
+    nb_tensor *d = nb_sum_dims(nb_flatten(nb_mul(nb_avg_pool2d(nb_dropout2d(h, 0.25, true), 2, 1), p[2])), 1,
+                               (int[]){1}, false);
+    if (nb_grad(1, &d, NULL, 1, &x, &dx, true) == 0)
+        gp = nb_mean(nb_square(nb_add_scalar(nb_norm_per_sample(dx), -1)));
+    nb_set_grad_enabled(prev);
+    return gp;
+}
+
+static void test_gradient_penalty_through_batch_norm(void **s) {
+    (void)s;
+    nb_tensor *x = nb_requires_grad(gc_uniform(NB_SHAPE(4, 2, 3, 3), -1, 1), true);
+    nb_tensor *p[3] = {gc_uniform(NB_SHAPE(2), 0.5, 1.5), gc_uniform(NB_SHAPE(2), -0.5, 0.5),
+                       gc_uniform(NB_SHAPE(1, 2, 2, 2), -2, 2)};
+    gc_check("gradient penalty through batch_norm", bn_gradient_penalty, 3, p, x);
+    TU_NO_ERROR();
+}
+
 /* ---- layer_norm ---------------------------------------------------------- */
 
 typedef struct {
@@ -356,6 +382,7 @@ int main(void) {
         TU_TEST(test_batch_norm_forward_values),
         TU_TEST(test_batch_norm_running_stats),
         TU_TEST(test_batch_norm_errors),
+        TU_TEST(test_gradient_penalty_through_batch_norm),
         TU_TEST(test_layer_norm_gradients),
         TU_TEST(test_layer_norm_values_and_errors),
         TU_TEST(test_dropout_gradients),
