@@ -16,11 +16,12 @@
  * (NULL, with nb_error() set) those children are freed too, so a model can be
  * written as one nested expression and checked once.
  *
- * A new layer kind is one block: an nb_layer_kind naming it and its forward
- * (and, optionally, how to print its settings), and a constructor that calls
- * nb_module_new and adds its parameters; see models/linear.c. Models with a
- * forward that is not a chain define their own kind the same way and add their
- * parts as named children. */
+ * A new layer kind is one small file: an nb_layer_kind naming it with its
+ * forward (optionally how to print its settings and draw its initial values),
+ * and a constructor — nb_module_new, nb_module_add_param/_buffer,
+ * nb_module_ready — declared below, which is all the registration it needs;
+ * see models/linear.c. A model whose forward is not a chain defines its own
+ * kind the same way and adds its parts as named children. */
 #ifndef NB_MODELS_H
 #define NB_MODELS_H
 

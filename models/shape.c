@@ -7,7 +7,12 @@ static nb_tensor *flatten_forward(nb_module *m, nb_tensor *x) {
     return nb_flatten(x);
 }
 
-static const nb_layer_kind flatten_kind = {"Flatten", flatten_forward, NULL, NULL};
+static void flatten_describe(const nb_module *m, char *buf, size_t size) {
+    (void)m;
+    nb_describef(buf, size, "start_dim=1, end_dim=-1");
+}
+
+static const nb_layer_kind flatten_kind = {"Flatten", flatten_forward, flatten_describe, NULL};
 
 nb_module *nb_Flatten(void) { return nb_module_ready(nb_module_new(&flatten_kind, 0)); }
 

@@ -7,7 +7,15 @@
  * ("state.0.weight.step", "state.0.weight.exp_avg", ...) and listed by
  * nb_optim_state for checkpoints (nb_npz_save, nb_named_load). A step skips a
  * parameter that does not require grad (frozen) or has no gradient, leaving its
- * state as it was — as PyTorch skips parameters whose .grad is None. */
+ * state as it was — as PyTorch skips parameters whose .grad is None.
+ *
+ *     nb_optim *opt = nb_Adam(nb_module_parameters(G), (nb_adam_opts){2e-4, 0.5, 0.999, 1e-8, 0});
+ *     for (...) {
+ *         nb_optim_zero_grad(opt);
+ *         nb_backward(loss);
+ *         nb_optim_step(opt);
+ *         nb_arena_reset(step);
+ *     } */
 #ifndef NB_OPTIM_H
 #define NB_OPTIM_H
 

@@ -382,7 +382,8 @@ static void test_print_like_pytorch(void **s) {
     nb_module_add(m, "l1", NB_SEQUENTIAL(nb_Linear(3, 8, true)));
     nb_module_add(m, "act", nb_LeakyReLU(0.2));
     nb_module_add(m, "view", nb_Reshape(NB_SHAPE(2, 4)));
-    nb_module_add(m, "out", nb_Linear(4, 1, false));
+    nb_module_add(m, "flat", nb_Flatten());
+    nb_module_add(m, "out", nb_Linear(8, 1, false));
     char *text = NULL;
     size_t len = 0;
     FILE *f = open_memstream(&text, &len);
@@ -394,7 +395,8 @@ static void test_print_like_pytorch(void **s) {
                               "  )\n"
                               "  (act): LeakyReLU(negative_slope=0.2)\n"
                               "  (view): Reshape(-1, 2, 4)\n"
-                              "  (out): Linear(in_features=4, out_features=1, bias=False)\n"
+                              "  (flat): Flatten(start_dim=1, end_dim=-1)\n"
+                              "  (out): Linear(in_features=8, out_features=1, bias=False)\n"
                               ")\n");
     free(text);
     nb_module_free(m);
