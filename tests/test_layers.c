@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "nb_models.h"
+#include "model_checks.h"
 #include "test_util.h"
 
 #ifdef NB_DOUBLE
@@ -16,14 +17,6 @@
 #else
 #define TOL 1e-6
 #endif
-
-static void assert_names(const nb_named_tensors *l, int n, const char *const *want) {
-    assert_non_null(l);
-    for (int i = 0; i < n && i < l->n; i++)
-        if (strcmp(l->names[i], want[i])) print_error("name %d: got '%s', want '%s'\n", i, l->names[i], want[i]);
-    assert_int_equal(l->n, n);
-    for (int i = 0; i < n; i++) assert_string_equal(l->names[i], want[i]);
-}
 
 static void set(nb_tensor *t, const nb_real *v) { memcpy(t->data, v, (size_t)t->numel * sizeof(nb_real)); }
 
@@ -151,8 +144,8 @@ static void test_sequential_forward_and_names(void **s) {
     nb_module *net = NB_SEQUENTIAL(nb_Linear(2, 4, true), nb_Tanh(), nb_Linear(4, 1, true));
     assert_non_null(net);
     const nb_named_tensors *p = nb_module_parameters(net);
-    assert_names(p, 4, (const char *[]){"0.weight", "0.bias", "2.weight", "2.bias"});
-    assert_names(nb_module_state_dict(net), 4, (const char *[]){"0.weight", "0.bias", "2.weight", "2.bias"});
+    tu_assert_names(p, 4, (const char *[]){"0.weight", "0.bias", "2.weight", "2.bias"});
+    tu_assert_names(nb_module_state_dict(net), 4, (const char *[]){"0.weight", "0.bias", "2.weight", "2.bias"});
     assert_int_equal(nb_module_buffers(net)->n, 0);
     assert_int_equal(nb_module_num_elements(net), 8 + 4 + 4 + 1);
     assert_int_equal(nb_module_num_children(net), 3);
@@ -197,15 +190,15 @@ static nb_module *generator_like(void) {
 static void test_nested_names_buffers_and_state_dict(void **s) {
     (void)s;
     nb_module *g = generator_like();
-    assert_names(nb_module_parameters(g), 4,
+    tu_assert_names(nb_module_parameters(g), 4,
                  (const char *[]){"l1.0.weight", "l1.0.bias", "blocks.0.gain", "blocks.2.weight"});
-    assert_names(nb_module_buffers(g), 1, (const char *[]){"blocks.0.calls"});
+    tu_assert_names(nb_module_buffers(g), 1, (const char *[]){"blocks.0.calls"});
     /* per module: parameters, then buffers, then children */
-    assert_names(nb_module_state_dict(g), 5,
+    tu_assert_names(nb_module_state_dict(g), 5,
                  (const char *[]){"l1.0.weight", "l1.0.bias", "blocks.0.gain", "blocks.0.calls",
                                   "blocks.2.weight"});
     nb_module *blocks = nb_module_child(g, "blocks");
-    assert_names(nb_module_parameters(blocks), 2, (const char *[]){"0.gain", "2.weight"});
+    tu_assert_names(nb_module_parameters(blocks), 2, (const char *[]){"0.gain", "2.weight"});
     tu_assert_close(nb_named_find(nb_module_parameters(g), "blocks.0.gain")->data, (double[]){2, 2, 2, 2}, 4, 0);
     assert_null(nb_named_find(nb_module_parameters(g), "blocks.0.calls"));
     nb_tensor *y = nb_forward(g, nb_ones(NB_SHAPE(5, 3)));
@@ -313,13 +306,6 @@ static nb_tensor *no_forward(nb_module *m, nb_tensor *x) {
 static const nb_layer_kind fake_conv = {"FakeConv2d", no_forward, NULL, NULL};
 static const nb_layer_kind fake_bn = {"FakeBatchNorm2d", no_forward, NULL, NULL};
 
-static void mean_std(const nb_tensor *t, double *mean, double *std) {
-    double s = 0, s2 = 0;
-    for (int64_t i = 0; i < t->numel; i++) s += t->data[i], s2 += t->data[i] * t->data[i];
-    *mean = s / (double)t->numel;
-    *std = sqrt(s2 / (double)t->numel - *mean * *mean);
-}
-
 static void test_dcgan_init_by_kind_name(void **s) {
     (void)s;
     nb_module *conv = nb_module_new(&fake_conv, 0), *bn = nb_module_new(&fake_bn, 0);
@@ -333,9 +319,9 @@ static void test_dcgan_init_by_kind_name(void **s) {
     nb_tensor *lw = nb_clone(nb_module_param(nb_module_child_at(net, 2), "weight"));
     nb_init_dcgan(net);
     double mean, std;
-    mean_std(cw, &mean, &std);
+    tu_mean_std(cw, &mean, &std);
     assert_true(fabs(mean) < 0.002 && fabs(std - 0.02) < 0.001);
-    mean_std(bw, &mean, &std);
+    tu_mean_std(bw, &mean, &std);
     assert_true(fabs(mean - 1) < 0.002 && fabs(std - 0.02) < 0.001);
     tu_assert_close(cb->data, (double[]){0.5, 0.5}, 2, 0); /* conv bias untouched */
     tu_assert_close(bb->data, (double[]){0, 0}, 2, 0);
