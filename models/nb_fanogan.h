@@ -29,8 +29,10 @@
  *   dcgan-t  the same with ConvTranspose2d(k4, s2, p1) in G for Upsample + Conv.
  *   resnet   the paper's 64x64 networks (its TensorFlow code builds on Gulrajani
  *            et al.'s WGAN-GP "ResNet 64x64"): residual up/down blocks, BatchNorm
- *            in G, LayerNorm in D and E; width `dim` (the original's 64; small
- *            by default so it trains on a CPU). Layout: see models/fanogan_arch.c.
+ *            in G and E, LayerNorm in D (the original normalizes with layer norm
+ *            only inside the critic), E ending in a plain Linear; width `dim`
+ *            (the original's 64; small by default so it trains on a CPU).
+ *            Layout: see models/fanogan_resnet.c.
  *   mlp      the port's fully connected MNIST networks (mnist/model.py): G =
  *            Linear 128-256-512-1024 (BatchNorm1d eps 0.8, LeakyReLU 0.2) -> tanh;
  *            D = 512-256-1 with LeakyReLU; E = 512-256-latent -> tanh. Any image
@@ -69,7 +71,7 @@ typedef enum {
 typedef struct {
     nb_fanogan_arch arch;
     int image_size; /* H = W; a multiple of 16 for the convolutional networks */
-    int channels;   /* C, 1 (gray) or 3 (RGB) */
+    int channels;   /* C: 1 (gray) or 3 (RGB); any from 1 to 64 */
     int latent_dim; /* size of z */
     int dim;        /* resnet: base width (the original's 64); unused by the others */
 } nb_fanogan_config;
@@ -90,10 +92,9 @@ typedef struct {
     nb_module *generator, *discriminator, *encoder;
 } nb_fanogan;
 
-/* Builds G, D and E with PyTorch's default initialization (dcgan, dcgan-t and
- * mlp: also nb_init_dcgan, as the port applies weights_init_normal), drawn from
- * the global RNG: seed first for reproducible weights. NULL with nb_error() set
- * on a bad config. */
+/* Builds G, D and E (in that order) with PyTorch's default initialization, as
+ * the port leaves it, drawn from the global RNG: seed first for reproducible
+ * weights. NULL with nb_error() set on a bad config. */
 nb_fanogan *nb_fanogan_new(const nb_fanogan_config *cfg);
 void nb_fanogan_free(nb_fanogan *m);
 /* All parameters and buffers, "generator.*", "discriminator.*", "encoder.*". */

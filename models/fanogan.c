@@ -1,0 +1,102 @@
+/* fanogan.c — the f-AnoGAN model: its three networks under one root module,
+ * their forward functions and the latent samples fed to G. */
+#include "fanogan_internal.h"
+
+/* The root runs the whole reconstruction, x -> G(E(x)). */
+static nb_tensor *root_forward(nb_module *m, nb_tensor *x) {
+    nb_tensor *z = nb_forward(nb_module_child(m, "encoder"), x);
+    return nb_forward(nb_module_child(m, "generator"), z);
+}
+
+static const nb_layer_kind root_kind = {"FAnoGAN", root_forward, NULL, NULL};
+
+nb_fanogan *nb_fanogan_new(const nb_fanogan_config *cfg) {
+    if (nb_fanogan_config_check(cfg)) return NULL;
+    fanogan_nets n;
+    int rc = cfg->arch == NB_FANOGAN_MLP      ? fanogan_build_mlp(cfg, &n)
+             : cfg->arch == NB_FANOGAN_RESNET ? fanogan_build_resnet(cfg, &n)
+                                              : fanogan_build_dcgan(cfg, &n);
+    if (rc) return NULL;
+    nb_module *root = fanogan_compose(&root_kind, NULL, 0, 3,
+                                      (const char *[]){"generator", "discriminator", "encoder"},
+                                      (nb_module *[]){n.generator, n.discriminator, n.encoder});
+    nb_fanogan *m = root ? nb_arena_alloc(root->arena, sizeof *m) : NULL;
+    if (!m) {
+        nb_module_free(root);
+        return NULL;
+    }
+    /* C does not fix the order in which a constructor's arguments were drawn:
+     * draw again in tree order, G then D then E */
+    nb_module_reset_parameters(root);
+    *m = (nb_fanogan){*cfg, root, n.generator, n.discriminator, n.encoder};
+    return m;
+}
+
+void nb_fanogan_free(nb_fanogan *m) {
+    if (m) nb_module_free(m->root); /* m lives in the root's arena */
+}
+
+const nb_named_tensors *nb_fanogan_state_dict(nb_fanogan *m) {
+    return m ? nb_module_state_dict(m->root) : nb_error_set("fanogan: no model");
+}
+
+int64_t nb_fanogan_feature_dim(const nb_fanogan *m) {
+    if (!m) return 0;
+    const nb_fanogan_config *c = &m->cfg;
+    int64_t ds = c->image_size / 16;
+    switch (c->arch) {
+    case NB_FANOGAN_MLP: return 256;
+    case NB_FANOGAN_RESNET: return 8 * c->dim * ds * ds;
+    default: return 128 * ds * ds;
+    }
+}
+
+/* checks that x is a batch of this model's images: [N, C, s, s] */
+static bool images_ok(const nb_fanogan *m, const char *fn, const nb_tensor *x) {
+    const nb_fanogan_config *c = &m->cfg;
+    if (x->ndim == 4 && x->shape[0] > 0 && x->shape[1] == c->channels && x->shape[2] == c->image_size &&
+        x->shape[3] == c->image_size)
+        return true;
+    char s[96];
+    nb_error_set("%s: images %s do not fit the model's [N,%d,%d,%d]", fn, nb_shape_str(x, s), c->channels,
+                 c->image_size, c->image_size);
+    return false;
+}
+
+nb_tensor *nb_fanogan_generate(nb_fanogan *m, nb_tensor *z) {
+    if (!m) return nb_error_set("fanogan_generate: no model");
+    NB_NULL_GUARD(z);
+    if (z->ndim != 2 || z->shape[1] != m->cfg.latent_dim) {
+        char s[96];
+        return nb_error_set("fanogan_generate: z %s is not [N,%d]", nb_shape_str(z, s), m->cfg.latent_dim);
+    }
+    return nb_forward(m->generator, z);
+}
+
+nb_tensor *nb_fanogan_critic(nb_fanogan *m, nb_tensor *x) {
+    if (!m) return nb_error_set("fanogan_critic: no model");
+    NB_NULL_GUARD(x);
+    return images_ok(m, "fanogan_critic", x) ? nb_forward(m->discriminator, x) : NULL;
+}
+
+nb_tensor *nb_fanogan_features(nb_fanogan *m, nb_tensor *x) {
+    if (!m) return nb_error_set("fanogan_features: no model");
+    NB_NULL_GUARD(x);
+    return images_ok(m, "fanogan_features", x) ? fanogan_trunk(m->discriminator, x) : NULL;
+}
+
+nb_tensor *nb_fanogan_encode(nb_fanogan *m, nb_tensor *x) {
+    if (!m) return nb_error_set("fanogan_encode: no model");
+    NB_NULL_GUARD(x);
+    return images_ok(m, "fanogan_encode", x) ? nb_forward(m->encoder, x) : NULL;
+}
+
+void nb_fanogan_train(nb_fanogan *m, bool on) {
+    if (m) nb_module_train(m->root, on);
+}
+
+nb_tensor *nb_fanogan_sample_z(const nb_fanogan *m, int64_t n, nb_fanogan_z_dist dist) {
+    if (!m || n < 1) return nb_error_set("fanogan_sample_z: needs a model and n >= 1, got n = %lld", (long long)n);
+    int64_t shape[2] = {n, m->cfg.latent_dim};
+    return dist == NB_FANOGAN_Z_UNIFORM ? nb_uniform(2, shape, -1, 1) : nb_normal(2, shape, 0, 1);
+}
