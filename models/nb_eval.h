@@ -63,7 +63,8 @@ int64_t nb_rank_examples(const double *scores, const uint8_t *labels, int64_t n,
  *            max_fpr) and divided by max_fpr (MVTec uses 0.3). */
 typedef struct {
     double roc_auc, aupro;
-    int64_t n_regions;
+    double max_fpr;    /* the limit aupro was integrated to */
+    int64_t n_regions; /* ground-truth regions over all images */
 } nb_pixel_metrics;
 
 int nb_pixel_metrics_compute(const nb_real *maps, const uint8_t *masks, int64_t n, int h, int w,

@@ -161,6 +161,7 @@ int nb_pixel_metrics_compute(const nb_real *maps, const uint8_t *masks, int64_t 
         sweep(px, total, &regions, &s);
         out->roc_auc = s.roc_area / (2.0 * (double)s.pos * (double)s.neg);
         out->aupro = s.pro_area / max_fpr;
+        out->max_fpr = max_fpr;
         out->n_regions = regions.n;
     }
     free(regions.area);
