@@ -169,7 +169,8 @@ int nb_synth_normal(const nb_texture *t, int width, int height, uint64_t image_s
 /* Draws a defect into img in place, touching only the pixels of the returned
  * mask (1 channel, 255 on the defect, 0 elsewhere; never empty):
  *   scratch: a thin bright straight line; spot: a dark irregular blob;
- *   crack: a dark wandering random walk. */
+ *   crack: a dark wandering random walk (each in the opposite shade where
+ *   the texture under it is already close to that shade). */
 int nb_synth_defect(nb_image *img, nb_defect_kind kind, uint64_t seed, nb_image *mask);
 /* An image's seed from the run's seed, its split (train, test, ...) and index:
  * independent streams, so an image does not depend on how many are made. */
