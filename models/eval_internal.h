@@ -14,9 +14,9 @@ int nb_eval_image_alloc(nb_image *img, int width, int height, int channels, cons
 void nb_html_escape(FILE *f, const char *s);
 /* Standard base64 (RFC 4648, with padding) of n bytes. */
 void nb_html_base64(FILE *f, const unsigned char *data, size_t n);
-/* An <img> whose src is the PNG at path as a data: URI; a visible note instead
- * when the file cannot be read or is not a PNG. */
-void nb_html_png(FILE *f, const char *path, const char *alt);
+/* An <img> of CSS class cls whose src is the PNG at path as a data: URI; a
+ * visible note instead when the file cannot be read or is not a PNG. */
+void nb_html_png(FILE *f, const char *path, const char *cls, const char *alt);
 
 /* ---- SVG charts (models/report_svg.c) ----------------------------------------- */
 /* A plot: data ranges [x0, x1] x [y0, y1] mapped into a frame with ticks,

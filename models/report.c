@@ -33,16 +33,19 @@ static const char css[] =
     "table.info td:first-child{color:var(--muted);width:30%}\n"
     ".bar{height:8px;border-radius:4px;background:var(--accent);min-width:2px}\n"
     "svg.chart{width:100%;height:auto;display:block}\n"
-    "svg .title{font-size:14px;font-weight:600;fill:var(--ink)}\n"
-    "svg .tick{font-size:11px;fill:var(--muted)}\n"
-    "svg .axis,svg .legend{font-size:12px;fill:var(--ink)}\n"
-    "svg .mark{font-size:11px;fill:#111827}\n"
+    ".charts>svg.chart{background:#fff;border:1px solid var(--line);border-radius:10px;padding:12px}\n"
+    "svg .title{font-size:15px;font-weight:600;fill:var(--ink)}\n"
+    "svg .tick{font-size:12px;fill:var(--muted)}\n"
+    "svg .axis,svg .legend{font-size:13px;fill:var(--ink)}\n"
+    "svg .mark{font-size:12px;fill:#111827}\n"
     "svg .grid{stroke:#eef0f3;stroke-width:1}\n"
     "svg .frame{fill:none;stroke:#9ca3af;stroke-width:1}\n"
     "svg .hist{fill-opacity:.25;stroke-width:1.5}\n"
     "svg .marker{stroke-width:1.5;stroke-dasharray:5 4}\n"
     ".gallery{display:grid;grid-template-columns:repeat(auto-fill,minmax(320px,1fr));gap:16px}\n"
-    ".example img{width:100%;image-rendering:pixelated;border-radius:4px;margin-top:8px;display:block}\n"
+    ".imgs{display:flex;gap:6px;align-items:flex-start;margin-top:8px}\n"
+    ".imgs img{image-rendering:pixelated;border-radius:4px;display:block;min-width:0}\n"
+    ".imgs img.grid{flex:3 1 0}.imgs img.heat{flex:1 1 0}\n"
     ".example .cap{font-weight:600;word-break:break-all}\n"
     ".tag{display:inline-block;padding:1px 9px;border-radius:999px;font-size:12px;font-weight:600;"
     "margin-right:6px}\n"
@@ -191,15 +194,18 @@ static void write_defect_table(FILE *f, const nb_report *r, const summary *s) {
 
 static void write_examples(FILE *f, const char *heading, const char *note, const nb_report_example *ex, int n) {
     if (n <= 0 || !ex) return;
-    fprintf(f, "<section>\n<h2>%s</h2>\n<p class=\"note\">%s</p>\n<div class=\"gallery\">\n", heading, note);
+    fprintf(f, "<section>\n<h2>%s</h2>\n<p class=\"note\">%s Images: input | reconstruction | difference, "
+               "and the anomaly heatmap over the input.</p>\n<div class=\"gallery\">\n",
+            heading, note);
     for (int i = 0; i < n; i++) {
         const char *label = ex[i].label ? "anomalous" : "normal";
         fputs("<div class=\"card example\"><div class=\"cap\">", f);
         nb_html_escape(f, ex[i].caption ? ex[i].caption : "");
         fprintf(f, "</div><div><span class=\"tag %s\">%s</span>score %.6g</div>\n", label, label, ex[i].score);
-        if (ex[i].grid_png) nb_html_png(f, ex[i].grid_png, "input, reconstruction and difference");
-        if (ex[i].heatmap_png) nb_html_png(f, ex[i].heatmap_png, "anomaly heatmap");
-        fputs("</div>\n", f);
+        fputs("<div class=\"imgs\">\n", f);
+        if (ex[i].grid_png) nb_html_png(f, ex[i].grid_png, "grid", "input, reconstruction and difference");
+        if (ex[i].heatmap_png) nb_html_png(f, ex[i].heatmap_png, "heat", "anomaly heatmap");
+        fputs("</div></div>\n", f);
     }
     fputs("</div>\n</section>\n", f);
 }

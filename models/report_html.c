@@ -54,7 +54,7 @@ static unsigned char *read_png_file(const char *path, size_t *n, const char **wh
     return data;
 }
 
-void nb_html_png(FILE *f, const char *path, const char *alt) {
+void nb_html_png(FILE *f, const char *path, const char *cls, const char *alt) {
     size_t n = 0;
     const char *why;
     unsigned char *data = read_png_file(path, &n, &why);
@@ -64,7 +64,9 @@ void nb_html_png(FILE *f, const char *path, const char *alt) {
         fprintf(f, " %s</div>\n", why);
         return;
     }
-    fputs("<img alt=\"", f);
+    fputs("<img class=\"", f);
+    nb_html_escape(f, cls);
+    fputs("\" alt=\"", f);
     nb_html_escape(f, alt);
     fputs("\" src=\"data:image/png;base64,", f);
     nb_html_base64(f, data, n);

@@ -242,6 +242,15 @@ static void assert_tags_balanced(const char *html) {
     assert_true(n_tags > 100);
 }
 
+/* Writes the report into t and returns its text, checked for balanced tags. */
+static char *write_and_read(const scratch *t, const nb_report *r) {
+    assert_int_equal(nb_report_write(t->html, r), 0);
+    TU_NO_ERROR();
+    char *html = slurp(t->html);
+    assert_tags_balanced(html);
+    return html;
+}
+
 static int count(const char *hay, const char *needle) {
     int n = 0;
     for (const char *p = strstr(hay, needle); p; p = strstr(p + 1, needle)) n++;
@@ -273,10 +282,7 @@ static void test_report_contents(void **s) {
         .worst = worst, .n_worst = 1, .best = best, .n_best = 1,
         .losses = losses, .n_losses = 3,
     };
-    assert_int_equal(nb_report_write(t.html, &r), 0);
-    TU_NO_ERROR();
-    char *html = slurp(t.html);
-    assert_tags_balanced(html);
+    char *html = write_and_read(&t, &r);
     /* metrics: AUC 8 of 9 pairs, AP (1 + 1 + 3/4) / 3, F1 at 0.35: 6/7; pixel */
     assert_non_null(strstr(html, "0.8889"));
     assert_non_null(strstr(html, "0.9167"));
@@ -329,9 +335,7 @@ static void test_report_minimal_and_one_class(void **s) {
     nb_report_series loss = {NULL, "loss", x, NULL, 100000};
     double sc[] = {1, 2, 3};
     nb_report r = {.scores = sc, .labels = (uint8_t[]){0, 0, 0}, .n = 3, .losses = &loss, .n_losses = 1};
-    assert_int_equal(nb_report_write(t.html, &r), 0);
-    char *html = slurp(t.html);
-    assert_tags_balanced(html);
+    char *html = write_and_read(&t, &r);
     assert_non_null(strstr(html, "lacks normal or anomalous images"));
     assert_non_null(strstr(html, "<h1>Anomaly detection report</h1>"));
     assert_int_equal(count(html, "<svg"), 2); /* histogram and loss */
