@@ -1,7 +1,8 @@
 /* test_eval_report.c — the pictures and the HTML report: colormap, tensor to
  * image, heatmap overlay and grids checked pixel by pixel; the report file is
  * produced atomically, its tags balance and nest, it holds the metrics, the
- * embedded PNG and the charts, and it escapes names and paths. */
+ * embedded PNG and the charts, and it escapes names and paths. Image pixels
+ * are released with free(), which is what nb_image_free (io/) does. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
