@@ -144,6 +144,14 @@ typedef struct {
     double e_feat;      /* encoder izif: MSE(f(G(E(x))), f(x)) */
 } nb_fanogan_losses;
 
+/* The gradient penalty of WGAN-GP (Gulrajani et al. 2017) at xhat = alpha
+ * real + (1 - alpha) fake (both taken without their graphs),
+ *   gp = mean over images of (||dD(xhat)/dxhat||_2 - 1)^2,
+ * D run in its current mode. alpha [N,1,1,1] may be NULL: drawn U(0, 1). The
+ * inner gradient is taken with create_graph, so in grad mode gp can be
+ * differentiated with respect to D's parameters. */
+nb_tensor *nb_fanogan_gradient_penalty(nb_fanogan *m, nb_tensor *real, nb_tensor *fake, nb_tensor *alpha);
+
 /* One WGAN-GP critic update (G and D in training mode): z ~ N(0,1), fake =
  * G(z) without grad; xhat = alpha x + (1 - alpha) fake with one alpha ~ U(0,1)
  * per image ([N,1,1,1]); gp = mean((||dD(xhat)/dxhat||_2 - 1)^2), the gradient
