@@ -25,7 +25,10 @@
  *            Conv3x3 -> tanh; D and E = 4 blocks Conv3x3 stride 2 (C-16-32-64-128),
  *            LeakyReLU 0.2, Dropout2d 0.25, BatchNorm eps 0.8 (not in block 1),
  *            then Linear to 1 (D) or to latent + tanh (E). D's features f(x) are
- *            the flattened output of its blocks.
+ *            the flattened output of its blocks. (At size 16 these are 1x1 maps
+ *            whose training-mode BatchNorm normalizes over the batch alone, so
+ *            sum_i D(x_i) is constant and the gradient penalty has no gradient:
+ *            use 32 or more.)
  *   dcgan-t  the same with ConvTranspose2d(k4, s2, p1) in G for Upsample + Conv.
  *   resnet   the paper's 64x64 networks (its TensorFlow code builds on Gulrajani
  *            et al.'s WGAN-GP "ResNet 64x64"): residual up/down blocks, BatchNorm
