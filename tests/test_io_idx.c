@@ -179,12 +179,6 @@ static void test_fashion_mnist_files(void **s) {
     TU_NO_ERROR();
 }
 
-static int teardown_files(void **state) {
-    iu_cleanup();
-    return tu_teardown(state);
-}
-#define IO_TEST(f) cmocka_unit_test_setup_teardown(f, tu_setup, teardown_files)
-
 int main(void) {
     const struct CMUnitTest tests[] = {
         IO_TEST(test_images_and_labels),

@@ -462,12 +462,6 @@ static void test_atomic_save(void **s) {
     tu_expect_error("no/such/x.npz: cannot create a temporary file");
 }
 
-static int teardown_files(void **state) {
-    iu_cleanup();
-    return tu_teardown(state);
-}
-#define IO_TEST(f) cmocka_unit_test_setup_teardown(f, tu_setup, teardown_files)
-
 int main(void) {
     const struct CMUnitTest tests[] = {
         IO_TEST(test_round_trip),

@@ -286,12 +286,6 @@ static void test_image_tensor(void **st) {
     tu_expect_error("lo < hi");
 }
 
-static int teardown_files(void **state) {
-    iu_cleanup();
-    return tu_teardown(state);
-}
-#define IO_TEST(f) cmocka_unit_test_setup_teardown(f, tu_setup, teardown_files)
-
 int main(void) {
     const struct CMUnitTest tests[] = {
         IO_TEST(test_gray_depths),   IO_TEST(test_color_types),      IO_TEST(test_palette),

@@ -11,6 +11,7 @@
 #include <stdarg.h>
 #include <cmocka.h>
 #include "io_util.h"
+#include "test_util.h"
 
 #define MAX_DIRS 64
 #define MAX_STRS 4096
@@ -102,4 +103,9 @@ int iu_count_files(const char *dir) {
         if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) n++;
     closedir(d);
     return n;
+}
+
+int iu_teardown(void **state) {
+    iu_cleanup();
+    return tu_teardown(state);
 }

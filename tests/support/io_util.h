@@ -18,4 +18,9 @@ uint8_t *iu_read(const char *path, size_t *n);               /* malloc'ed, fails
 void iu_mkdirs(const char *path);                            /* mkdir -p */
 int iu_count_files(const char *dir);                         /* entries other than . and .. */
 
+/* tu_teardown, then iu_cleanup: IO_TEST(f) runs f with a fresh arena and
+ * removes its temporary directories afterwards. */
+int iu_teardown(void **state);
+#define IO_TEST(f) cmocka_unit_test_setup_teardown(f, tu_setup, iu_teardown)
+
 #endif
