@@ -20,7 +20,8 @@ for t in "${targets[@]}"; do
   cp -n tests/fuzz/corpus/$t/* "$corpus"/
   if NB_NUM_THREADS=1 ./build-fuzz/bin/fuzz_$t "$corpus" -max_total_time="$secs" -timeout=10 \
       -rss_limit_mb=2048 -max_len=65536 -print_final_stats=1 \
-      -artifact_prefix=build-fuzz/artifacts-$t/ > build-fuzz/fuzz-$t.log 2>&1; then
+      -artifact_prefix=build-fuzz/artifacts-$t/ > build-fuzz/fuzz-$t.log 2>&1 &&
+      ! grep -q 'runtime error:' build-fuzz/fuzz-$t.log; then
     stats=$(grep -E '^stat::number_of_executed_units' build-fuzz/fuzz-$t.log | awk '{print $2}')
     cov=$(grep -E '^#[0-9]+.*DONE' build-fuzz/fuzz-$t.log | grep -o 'cov: [0-9]*' | tail -1)
     echo "fuzz $t: ok, ${stats:-?} executions, ${cov:-cov: ?}, corpus $(ls "$corpus" | wc -l) files"

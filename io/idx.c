@@ -64,10 +64,10 @@ static int read_header(source *s, const char *name, nb_idx *out) {
     out->size = 1;
     for (int d = 0; d < out->ndim; d++) {
         out->dims[d] = nb_be32(h + 4 + 4 * d);
-        /* each factor < 2^32 and the running product <= 2^32, so no overflow */
-        out->size *= out->dims[d];
-        if (out->size > MAX_BYTES)
+        /* checked before multiplying: size <= 2^32 and each dim < 2^32, so no overflow */
+        if (out->dims[d] && out->size > MAX_BYTES / out->dims[d])
             return nb_io_fail("idx: %s: header claims more than 2^32 bytes of data", name);
+        out->size *= out->dims[d];
     }
     return 0;
 }

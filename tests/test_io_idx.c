@@ -17,7 +17,7 @@ static size_t make_idx(uint8_t *buf, int ndim, const uint32_t *dims, const uint8
     buf[3] = (uint8_t)ndim;
     for (int d = 0; d < ndim; d++)
         for (int k = 0; k < 4; k++) buf[4 + 4 * d + k] = (uint8_t)(dims[d] >> (24 - 8 * k));
-    memcpy(buf + 4 + 4 * ndim, data, n);
+    if (n) memcpy(buf + 4 + 4 * ndim, data, n);
     return 4 + 4 * (size_t)ndim + n;
 }
 

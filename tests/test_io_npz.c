@@ -170,42 +170,41 @@ static size_t make_npy(uint8_t *out, const char *dict, size_t data_bytes) {
     return total + data_bytes;
 }
 
+/* A zip header: signature, then from `version needed` (at p + v) on: version 20,
+ * stored, zero time and date, crc, both sizes len, name length nl. */
+static void header(archive *a, uint32_t sig, size_t total, size_t v, uint32_t crc, size_t len, size_t nl,
+                   const char *name) {
+    uint8_t h[46] = {0};
+    nb_put16(h + v - 2, 20); /* "made by" of a central record; a local one's signature covers it */
+    nb_put32(h, sig);
+    nb_put16(h + v, 20);
+    nb_put32(h + v + 10, crc);
+    nb_put32(h + v + 14, (uint32_t)len);
+    nb_put32(h + v + 18, (uint32_t)len);
+    nb_put16(h + v + 22, (uint32_t)nl);
+    put(a, h, total);
+    put(a, name, nl);
+}
+
 static void build(archive *a, const char *dict, size_t data_bytes, const char *name) {
     uint8_t npy[256];
     size_t len = make_npy(npy, dict, data_bytes), nl = strlen(name);
     uint32_t crc = (uint32_t)crc32(0, npy, (uInt)len);
-    uint8_t h[46] = {0};
     a->n = 0;
     a->local = 0;
-    nb_put32(h, 0x04034b50);
-    nb_put16(h + 4, 20);
-    nb_put32(h + 14, crc);
-    nb_put32(h + 18, (uint32_t)len);
-    nb_put32(h + 22, (uint32_t)len);
-    nb_put16(h + 26, (uint32_t)nl);
-    put(a, h, 30);
-    put(a, name, nl);
+    header(a, 0x04034b50, 30, 4, crc, len, nl, name);
     a->data = a->n;
     put(a, npy, len);
     a->cd = a->n;
-    memset(h, 0, sizeof h);
-    nb_put32(h, 0x02014b50);
-    nb_put16(h + 4, 20);
-    nb_put16(h + 6, 20);
-    nb_put32(h + 16, crc);
-    nb_put32(h + 20, (uint32_t)len);
-    nb_put32(h + 24, (uint32_t)len);
-    nb_put16(h + 28, (uint32_t)nl);
-    put(a, h, 46);
-    put(a, name, nl);
+    header(a, 0x02014b50, 46, 6, crc, len, nl, name);
     a->end = a->n;
-    memset(h, 0, 22);
-    nb_put32(h, 0x06054b50);
-    nb_put16(h + 8, 1);
-    nb_put16(h + 10, 1);
-    nb_put32(h + 12, (uint32_t)(a->end - a->cd));
-    nb_put32(h + 16, (uint32_t)a->cd);
-    put(a, h, 22);
+    uint8_t e[22] = {0};
+    nb_put32(e, 0x06054b50);
+    nb_put16(e + 8, 1);
+    nb_put16(e + 10, 1);
+    nb_put32(e + 12, (uint32_t)(a->end - a->cd));
+    nb_put32(e + 16, (uint32_t)a->cd);
+    put(a, e, 22);
 }
 
 #define GOOD_DICT "{'descr': '<f4', 'fortran_order': False, 'shape': (2,), }"
