@@ -76,7 +76,7 @@ static int fill_slot(nb_loader *ld, int64_t k, int64_t idx, double flip_draw) {
     if (x->numel != ld->item_numel || x->shape[1] != ld->shape[1] || x->shape[2] != ld->shape[2]) {
         char s[96];
         return nb_io_fail("loader: %s gives %s, the batch wants [%lld,%lld,%lld] (set a resize)",
-                          ld->ds ? nb_dataset_item(ld->ds, idx)->name : "?", nb_shape_str(x, s),
+                          nb_dataset_item(ld->ds, idx)->name, nb_shape_str(x, s),
                           (long long)ld->shape[0], (long long)ld->shape[1], (long long)ld->shape[2]);
     }
     memcpy(ld->st.images + k * ld->item_numel, x->data, (size_t)ld->item_numel * sizeof(nb_real));
@@ -171,9 +171,10 @@ nb_loader *nb_loader_new(const nb_dataset *ds, const nb_transform *tf, nb_loader
     if (tf) ld->tf = *tf;
     pthread_mutex_init(&ld->mu, NULL);
     pthread_cond_init(&ld->cv, NULL);
-    if (!tf || setup(ld) || pthread_create(&ld->thread, NULL, worker, ld) != 0) {
-        if (!tf) nb_error_set("loader: NULL transform");
-        nb_error_set("loader: cannot start the worker thread");
+    int rc = tf ? setup(ld) : nb_io_fail("loader: NULL transform");
+    if (!rc && pthread_create(&ld->thread, NULL, worker, ld) != 0)
+        rc = nb_io_fail("loader: cannot start the worker thread");
+    if (rc) {
         nb_loader_free(ld);
         return NULL;
     }
