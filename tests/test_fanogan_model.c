@@ -2,13 +2,15 @@
  * dcgan networks' parameter names and counts against the PyTorch port's
  * (mvtec_ad/model.py at 64x64x3, counted by hand below), the names of the
  * other architectures, the shapes of every forward function for every
- * architecture at two sizes, the combined state dict, and the forward
- * functions' errors. */
+ * architecture at two sizes, the combined state dict and its round trip
+ * through an .npz checkpoint, and the forward functions' errors. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "model_checks.h"
 #include "nb_fanogan.h"
+#include "nb_io.h"
 #include "test_util.h"
 
 static nb_fanogan_config config(nb_fanogan_arch arch, int size, int channels, int latent) {
@@ -296,6 +298,43 @@ static void test_seeded_and_modes(void **s) {
     TU_NO_ERROR();
 }
 
+/* one checkpoint of all three networks, loaded into a differently seeded model */
+static void test_checkpoint_round_trip(void **s) {
+    (void)s;
+    nb_fanogan_config c = config(NB_FANOGAN_DCGAN, 16, 1, 3);
+    nb_seed(1);
+    nb_fanogan *a = nb_fanogan_new(&c);
+    nb_seed(2);
+    nb_fanogan *b = nb_fanogan_new(&c);
+    nb_fanogan_train(a, true); /* move the running statistics away from their start */
+    nb_fanogan_critic(a, nb_uniform(NB_SHAPE(4, 1, 16, 16), -1, 1));
+    char path[] = "/tmp/nb_fanogan_ckpt_XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    close(fd);
+    const nb_named_tensors *sa = nb_fanogan_state_dict(a), *sb = nb_fanogan_state_dict(b);
+    assert_int_equal(nb_npz_save(path, sa->n, sa->names, sa->tensors), 0);
+    assert_int_equal(nb_npz_load_into(path, sb->n, sb->names, sb->tensors), 0);
+    unlink(path);
+    TU_NO_ERROR();
+    for (int i = 0; i < sa->n; i++)
+        assert_memory_equal(sa->tensors[i]->data, sb->tensors[i]->data, (size_t)sa->tensors[i]->numel * sizeof(nb_real));
+    /* a checkpoint of another architecture does not load, and says why */
+    nb_fanogan_config t = config(NB_FANOGAN_DCGAN_T, 16, 1, 3);
+    nb_fanogan *other = nb_fanogan_new(&t);
+    const nb_named_tensors *so = nb_fanogan_state_dict(other);
+    fd = mkstemp(path);
+    close(fd);
+    assert_int_equal(nb_npz_save(path, so->n, so->names, so->tensors), 0);
+    assert_int_equal(nb_npz_load_into(path, sb->n, sb->names, sb->tensors), -1);
+    unlink(path);
+    assert_non_null(strstr(nb_error(), "'generator.conv_blocks.2.weight' shape [128] vs [128,128,3,3]"));
+    nb_error_clear();
+    nb_fanogan_free(a);
+    nb_fanogan_free(b);
+    nb_fanogan_free(other);
+}
+
 static void test_forward_errors(void **s) {
     (void)s;
     nb_fanogan_config c = config(NB_FANOGAN_MLP, 4, 1, 3);
@@ -350,7 +389,8 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         TU_TEST(test_names_parse_and_defaults), TU_TEST(test_config_errors),   TU_TEST(test_dcgan_names_and_counts),
         TU_TEST(test_dcgan_t_names),            TU_TEST(test_mlp_and_resnet_names), TU_TEST(test_forward_shapes),
-        TU_TEST(test_seeded_and_modes),         TU_TEST(test_forward_errors),  TU_TEST(test_print),
+        TU_TEST(test_seeded_and_modes),         TU_TEST(test_checkpoint_round_trip), TU_TEST(test_forward_errors),
+        TU_TEST(test_print),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
