@@ -17,12 +17,13 @@
 #include "nb_ops.h"
 
 /* ---- the geometry in a node's arguments ----------------------------------- */
-enum { A_HIN, A_WIN, A_HOUT, A_WOUT, A_KH, A_KW, A_STRIDE, A_PAD, A_DIL, A_GROUPS, A_OUTPAD };
+enum { A_HIN, A_WIN, A_HOUT, A_WOUT, A_KH, A_KW, A_STRIDE, A_PADH, A_PADW, A_DIL, A_GROUPS, A_OUTPAD };
 
 static void store(nb_tensor *out, const nb_conv_geom *g) {
     int64_t *a = nb_args(out)->iargs;
     a[A_HIN] = g->h_in, a[A_WIN] = g->w_in, a[A_HOUT] = g->h_out, a[A_WOUT] = g->w_out;
-    a[A_KH] = g->kh, a[A_KW] = g->kw, a[A_STRIDE] = g->stride, a[A_PAD] = g->pad;
+    a[A_KH] = g->kh, a[A_KW] = g->kw, a[A_STRIDE] = g->stride;
+    a[A_PADH] = g->pad_h, a[A_PADW] = g->pad_w;
     a[A_DIL] = g->dil, a[A_GROUPS] = g->groups, a[A_OUTPAD] = g->out_pad;
 }
 
@@ -30,7 +31,8 @@ static void store(nb_tensor *out, const nb_conv_geom *g) {
 static nb_conv_geom load(const nb_node *nd) {
     const int64_t *a = nd->iargs;
     return (nb_conv_geom){.h_in = a[A_HIN], .w_in = a[A_WIN], .h_out = a[A_HOUT], .w_out = a[A_WOUT],
-                          .kh = a[A_KH], .kw = a[A_KW], .stride = a[A_STRIDE], .pad = a[A_PAD],
+                          .kh = a[A_KH], .kw = a[A_KW], .stride = a[A_STRIDE], .pad_h = a[A_PADH],
+                          .pad_w = a[A_PADW],
                           .dil = a[A_DIL], .groups = a[A_GROUPS], .out_pad = a[A_OUTPAD]};
 }
 
@@ -105,7 +107,7 @@ static bool check_common(const char *op, const nb_tensor *x, const nb_tensor *w,
                      p.stride, p.padding, p.dilation, p.groups, p.output_padding);
         return false;
     }
-    g->stride = p.stride ? p.stride : 1, g->pad = p.padding, g->dil = p.dilation ? p.dilation : 1;
+    g->stride = p.stride ? p.stride : 1, g->pad_h = g->pad_w = p.padding, g->dil = p.dilation ? p.dilation : 1;
     g->groups = p.groups ? p.groups : 1, g->out_pad = p.output_padding;
     g->kh = w->shape[2], g->kw = w->shape[3];
     g->n = x->shape[0];
@@ -137,8 +139,8 @@ static nb_tensor *add_bias(nb_tensor *y, nb_tensor *b) {
 
 /* The output size of a convolution along one dim, or 0 when the dilated kernel
  * does not fit the padded input. */
-static int64_t conv_out_size(int64_t in, int64_t k, const nb_conv_geom *g) {
-    int64_t span = g->dil * (k - 1) + 1, padded = in + 2 * g->pad;
+static int64_t conv_out_size(int64_t in, int64_t k, int64_t pad, const nb_conv_geom *g) {
+    int64_t span = g->dil * (k - 1) + 1, padded = in + 2 * pad;
     return span > padded ? 0 : (padded - span) / g->stride + 1;
 }
 
@@ -155,12 +157,12 @@ nb_tensor *nb_conv2d(nb_tensor *x, nb_tensor *w, nb_tensor *b, nb_conv_params p)
         return nb_error_set("conv2d: weight %s does not fit input %s with groups %lld: want [%lld, %lld, kh, kw]",
                             nb_shape_str(w, s1), nb_shape_str(x, s2), (long long)g.groups, (long long)g.o,
                             (long long)(g.c / g.groups));
-    g.h_out = conv_out_size(g.h_in, g.kh, &g), g.w_out = conv_out_size(g.w_in, g.kw, &g);
+    g.h_out = conv_out_size(g.h_in, g.kh, g.pad_h, &g), g.w_out = conv_out_size(g.w_in, g.kw, g.pad_w, &g);
     if (!g.h_out || !g.w_out)
         return nb_error_set("conv2d: kernel %lldx%lld with dilation %lld is larger than the padded input "
                             "(%s with padding %lld)",
                             (long long)g.kh, (long long)g.kw, (long long)g.dil, nb_shape_str(x, s1),
-                            (long long)g.pad);
+                            (long long)g.pad_h);
     if (!check_bias("conv2d", b, g.o)) return NULL;
     return add_bias(conv_op(x, w, g), b);
 }
@@ -183,12 +185,12 @@ nb_tensor *nb_conv_transpose2d(nb_tensor *x, nb_tensor *w, nb_tensor *b, nb_conv
         return nb_error_set("conv_transpose2d: output_padding %lld must be smaller than stride %lld or dilation %lld",
                             (long long)g.out_pad, (long long)g.stride, (long long)g.dil);
     g.c = w->shape[1] * g.groups;
-    g.h_in = (g.h_out - 1) * g.stride - 2 * g.pad + g.dil * (g.kh - 1) + g.out_pad + 1;
-    g.w_in = (g.w_out - 1) * g.stride - 2 * g.pad + g.dil * (g.kw - 1) + g.out_pad + 1;
+    g.h_in = (g.h_out - 1) * g.stride - 2 * g.pad_h + g.dil * (g.kh - 1) + g.out_pad + 1;
+    g.w_in = (g.w_out - 1) * g.stride - 2 * g.pad_w + g.dil * (g.kw - 1) + g.out_pad + 1;
     if (g.h_out < 1 || g.w_out < 1 || g.h_in < 1 || g.w_in < 1)
         return nb_error_set("conv_transpose2d: input %s and weight %s with stride %lld, padding %lld give an "
                             "empty output %lldx%lld",
-                            nb_shape_str(x, s1), nb_shape_str(w, s2), (long long)g.stride, (long long)g.pad,
+                            nb_shape_str(x, s1), nb_shape_str(w, s2), (long long)g.stride, (long long)g.pad_h,
                             (long long)g.h_in, (long long)g.w_in);
     if (!check_bias("conv_transpose2d", b, g.c)) return NULL;
     return add_bias(conv_transpose_op(x, w, g), b);

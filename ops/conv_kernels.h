@@ -7,13 +7,14 @@
 
 /* A convolution from x [n, c, h_in, w_in] to y [n, o, h_out, w_out] with weight
  * [o, c/groups, kh, kw]: y[n,o,i,j] = sum over c in o's group, a < kh, b < kw of
- *   w[o,c,a,b] * x[n, c, i*stride - pad + a*dil, j*stride - pad + b*dil]
+ *   w[o,c,a,b] * x[n, c, i*stride - pad_h + a*dil, j*stride - pad_w + b*dil]
  * (terms outside x are zero). h_out and w_out are explicit rather than derived,
- * so a transposed convolution's output_padding is represented exactly. */
+ * so a transposed convolution's output_padding is represented exactly. The
+ * public ops pad both dims alike; a negative padding crops. */
 typedef struct {
     int64_t n, c, h_in, w_in;
     int64_t o, h_out, w_out;
-    int64_t kh, kw, stride, pad, dil, groups;
+    int64_t kh, kw, stride, pad_h, pad_w, dil, groups;
     int64_t out_pad; /* of the transposed convolution whose output is x; 0 for conv2d */
 } nb_conv_geom;
 

@@ -206,6 +206,8 @@ static void test_conv2d_gradients(void **s) {
         {"groups 2 pad 1 bias", {2, 4, 5, 5, 4, 3, 3, {.padding = 1, .groups = 2}, true, false}},
         {"groups 2 stride 2", {1, 2, 5, 5, 4, 2, 2, {.stride = 2, .groups = 2}, false, false}},
         {"1x1", {2, 3, 4, 3, 2, 1, 1, {0}, true, false}},
+        {"1x1 pad 1 (the flipped input gradient crops)", {1, 2, 3, 4, 2, 1, 1, {.padding = 1}, false, false}},
+        {"3x3 pad 3", {1, 1, 3, 3, 2, 3, 3, {.padding = 3}, false, false}},
         {"4x4 stride 2 pad 1 (critic)", {2, 2, 6, 6, 3, 4, 4, {.stride = 2, .padding = 1}, true, false}},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) check_case(cases[i].name, cases[i].k);
@@ -273,12 +275,19 @@ static void test_transpose_is_the_input_gradient(void **s) {
     TU_NO_ERROR();
 }
 
-static void test_batch_chunks_and_pointwise_path(void **s) {
+/* The tilings of ops/conv_kernels.c (column budget 2^21 elements, one sample
+ * per tile from 32x32 pixels): */
+static void test_tiles_and_pointwise_path(void **s) {
     (void)s;
-    /* 16 channels x 9 taps x 64x64 pixels of columns per sample: a batch of 5
-     * runs as GEMM chunks of 3 and 2 samples */
-    check_against_definition("chunked", &(conv_case){5, 16, 64, 64, 3, 3, 3, {.padding = 1}, true, false});
-    check_against_definition("chunked T", &(conv_case){5, 2, 64, 64, 16, 3, 3, {.padding = 1}, false, true});
+    /* 96 channels x 9 taps x 31x31 pixels of columns: tiles of 2, 2 and 1 samples */
+    check_against_definition("2+2+1 samples", &(conv_case){5, 96, 31, 31, 2, 3, 3, {.padding = 1}, true, false});
+    /* 64 x 9 x 64x64: bands of output rows within each sample; at stride 2 the
+     * transposed conv adds the bands' columns onto overlapping input rows */
+    check_against_definition("bands", &(conv_case){2, 64, 64, 64, 2, 3, 3, {.padding = 1}, false, false});
+    check_against_definition("bands T", &(conv_case){1, 2, 64, 64, 64, 3, 3, {.stride = 2, .padding = 1,
+                                                     .output_padding = 1}, false, true});
+    /* one sample per tile, in place */
+    check_against_definition("wide", &(conv_case){3, 3, 40, 36, 4, 3, 3, {.stride = 1, .padding = 2}, true, false});
     /* 1x1 stride 1 on 16x16: the GEMMs read x in place */
     check_against_definition("1x1", &(conv_case){3, 4, 16, 16, 5, 1, 1, {0}, true, false});
     check_against_definition("1x1 groups", &(conv_case){2, 4, 16, 16, 2, 1, 1, {.groups = 2}, false, false});
@@ -359,7 +368,7 @@ int main(void) {
         TU_TEST(test_conv_transpose2d_gradients),
         TU_TEST(test_third_order),
         TU_TEST(test_transpose_is_the_input_gradient),
-        TU_TEST(test_batch_chunks_and_pointwise_path),
+        TU_TEST(test_tiles_and_pointwise_path),
         TU_TEST(test_empty_batch),
         TU_TEST(test_errors),
     };
