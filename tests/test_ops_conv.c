@@ -284,6 +284,7 @@ static void test_tiles_and_pointwise_path(void **s) {
     /* 64 x 9 x 64x64: bands of output rows within each sample; at stride 2 the
      * transposed conv adds the bands' columns onto overlapping input rows */
     check_against_definition("bands", &(conv_case){2, 64, 64, 64, 2, 3, 3, {.padding = 1}, false, false});
+    check_against_definition("bands, gathered", &(conv_case){1, 64, 512, 8, 2, 3, 3, {.padding = 1}, false, false});
     check_against_definition("bands T", &(conv_case){1, 2, 64, 64, 64, 3, 3, {.stride = 2, .padding = 1,
                                                      .output_padding = 1}, false, true});
     /* one sample per tile, in place */
