@@ -118,7 +118,10 @@ static void col2im_items(int64_t i0, int64_t i1, void *p) {
     }
 }
 
-static int64_t grain_for(int64_t item_size) { return 1 + ((int64_t)1 << 14) / (item_size + 1); }
+/* Items per parallel chunk: about 64K elements, so that a small layer's copies
+ * stay on one thread (a parallel region costs more than they do, and its idle
+ * threads spin on the cores that OpenBLAS is about to use). */
+static int64_t grain_for(int64_t item_size) { return 1 + ((int64_t)1 << 16) / (item_size + 1); }
 
 static void im2col(const nb_conv_geom *g, const tile *t, const int32_t *where, const nb_real *x, nb_real *col) {
     tile_job j = {g, t, where, x, col};
