@@ -180,6 +180,10 @@ static bool make_plan(plan *p, nb_op_id op, const nb_conv_geom *g) {
         p->chunk = per_sample ? COL_BUDGET / per_sample : 1;
     if (p->chunk > g->n) p->chunk = g->n > 1 ? g->n : 1;
     p->col = p->tmp = NULL, p->where = NULL;
+    if (g->h_in * g->w_in > INT32_MAX) { /* offset_table holds int32 offsets */
+        nb_error_set("conv: image planes of %lldx%lld pixels are too large", (long long)g->h_in, (long long)g->w_in);
+        return false;
+    }
     if (!p->direct && !(p->col = nb_arena_alloc(NULL, (size_t)(per_row * p->band * p->chunk) * sizeof(nb_real))))
         return false;
     if (p->chunk > 1 && !(p->tmp = nb_arena_alloc(NULL, (size_t)(p->y_step * p->chunk) * sizeof(nb_real))))
@@ -202,8 +206,8 @@ typedef struct {
 
 static void gemms(nb_op_id op, const plan *p, const nb_conv_geom *g, int64_t cols, const tile_gemm *a) {
     for (int64_t k = 0; k < g->groups; k++) {
-        const nb_real *wk = a->w + k * p->og * p->kg, *ck = a->col + k * p->kg * a->ld_col;
-        const nb_real *yk = a->y + k * p->og * a->ld_y;
+        const nb_real *wk = a->w ? a->w + k * p->og * p->kg : NULL, *ck = a->col + k * p->kg * a->ld_col;
+        const nb_real *yk = a->y ? a->y + k * p->og * a->ld_y : NULL;
         if (op == NB_OP_CONV2D)
             nb_gemm(false, false, p->og, cols, p->kg, 1, wk, p->kg, ck, a->ld_col, 0, a->out + k * p->og * a->ld_y,
                     a->ld_y);
