@@ -7,9 +7,10 @@
  * conv2d VJP each — and reports 2*N*Cout*Hout*Wout*Cin*kh*kw / time in GFLOP/s,
  * the median of the runs after warm-up, and its ratio to the median GFLOP/s of
  * a 1024^3 sgemm timed between the layers (so under the same machine load).
- * Run: NB_NUM_THREADS=2 build/bin/bench_conv [runs, 7..64] */
+ * Run: NB_NUM_THREADS=2 build/bin/bench_conv [runs, 7..64] [--cpu] */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 #include <unistd.h>
 #include "nb_core.h"
@@ -35,9 +36,14 @@ static const layer layers[] = {
     {"gen32 64-1@32", 64, 64, 1, 32, 1},
 };
 
+/* Wall time; or, with --cpu on one thread, the thread's CPU time, which a busy
+ * shared machine disturbs much less (time the thread waits for a core is not
+ * counted). */
+static clockid_t clock_id = CLOCK_MONOTONIC;
+
 static double now(void) {
     struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
+    clock_gettime(clock_id, &t);
     return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
 }
 
@@ -112,8 +118,9 @@ static double load_average(void) {
 
 static void print_table(double ceiling, int n_gemm, int runs, double (*gflops)[3], double load0, double load1) {
     const char *wait = getenv("OMP_WAIT_POLICY");
-    printf("nabla %s, %d threads, OMP_WAIT_POLICY=%s; median of %d runs after %d warm-up\n", NB_REAL_NAME,
-           nb_num_threads(), wait ? wait : "(unset)", runs, WARMUP);
+    printf("nabla %s, %d threads, OMP_WAIT_POLICY=%s; %s, median of %d runs after %d warm-up\n", NB_REAL_NAME,
+           nb_num_threads(), wait ? wait : "(unset)", clock_id == CLOCK_MONOTONIC ? "wall time" : "thread CPU time",
+           runs, WARMUP);
     printf("load average (1 min) %.2f at the start, %.2f at the end, on %d cores\n", load0, load1,
            (int)sysconf(_SC_NPROCESSORS_ONLN));
     printf("sgemm %d^3 ceiling: %.1f GFLOP/s (median of %d, taken between the layers)\n\n", GEMM_N, ceiling,
@@ -134,10 +141,12 @@ static void print_table(double ceiling, int n_gemm, int runs, double (*gflops)[3
 
 int main(int argc, char **argv) {
     int runs = argc > 1 ? atoi(argv[1]) : 9;
-    if (runs < 7 || runs > 64) {
-        fprintf(stderr, "usage: bench_conv [runs, 7..64]\n");
+    bool cpu = argc > 2 && strcmp(argv[2], "--cpu") == 0;
+    if (runs < 7 || runs > 64 || (argc > 2 && !cpu) || (cpu && nb_num_threads() != 1)) {
+        fprintf(stderr, "usage: bench_conv [runs, 7..64] [--cpu (thread CPU time, needs NB_NUM_THREADS=1)]\n");
         return 2;
     }
+    if (cpu) clock_id = CLOCK_THREAD_CPUTIME_ID;
     double load0 = load_average();
     nb_seed(1);
     nb_arena *keep = nb_arena_new(), *data = nb_arena_new(), *scratch = nb_arena_new();
