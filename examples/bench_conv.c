@@ -117,9 +117,8 @@ static double load_average(void) {
 }
 
 static void print_table(double ceiling, int n_gemm, int runs, double (*gflops)[3], double load0, double load1) {
-    const char *wait = getenv("OMP_WAIT_POLICY");
-    printf("nabla %s, %d threads, OMP_WAIT_POLICY=%s; %s, median of %d runs after %d warm-up\n", NB_REAL_NAME,
-           nb_num_threads(), wait ? wait : "(unset)", clock_id == CLOCK_MONOTONIC ? "wall time" : "thread CPU time",
+    printf("nabla %s, %d threads; %s, median of %d runs after %d warm-up\n", NB_REAL_NAME,
+           nb_num_threads(), clock_id == CLOCK_MONOTONIC ? "wall time" : "thread CPU time",
            runs, WARMUP);
     printf("load average (1 min) %.2f at the start, %.2f at the end, on %d cores\n", load0, load1,
            (int)sysconf(_SC_NPROCESSORS_ONLN));
