@@ -21,8 +21,9 @@ build-asan: deps
 demo: build
 	./build/bin/demo_gp
 
-# Every test, in float and double, then again under ASan+UBSan and valgrind.
-test: test-release test-asan test-valgrind
+# Every test, in float and double, then again under ASan+UBSan and valgrind,
+# then a short fuzzing run of the file readers.
+test: test-release test-asan test-valgrind test-fuzz
 	@echo "all test suites passed"
 
 test-release: build
@@ -35,5 +36,9 @@ test-asan: build-asan
 test-valgrind: build
 	@bash .ci/valgrind.sh build
 
+# a short libFuzzer run (20 s each) of the PNG, npz and IDX readers
+test-fuzz: deps
+	@bash .ci/fuzz-short.sh 20
+
 clean:
-	rm -rf build build-asan
+	rm -rf build build-asan build-fuzz

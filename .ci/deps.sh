@@ -3,7 +3,7 @@
 # As root it runs apt-get; otherwise it names the missing packages and stops.
 set -euo pipefail
 pkgs=(cmake make gcc libopenblas-dev zlib1g-dev libcmocka-dev libpng-dev dataset-fashion-mnist
-      valgrind ${NB_EXTRA_PACKAGES:-})
+      valgrind clang libclang-rt-14-dev ${NB_EXTRA_PACKAGES:-})
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")

@@ -5,9 +5,16 @@
  * that AddressSanitizer sees every buffer's bounds. */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include "nb_internal.h"
 
 #define BLOCK_BYTES (64 * 1024)
+/* A buffer freed by a reset is fresh memory again at the next step, and the
+ * first touch of each 4 KiB page faults; on large tensors (a conv layer's
+ * columns or output) that costs as much as the arithmetic. Buffers from
+ * HUGE_MIN bytes are therefore aligned to and asked for in 2 MiB pages. */
+#define HUGE_PAGE ((size_t)2 << 20)
+#define HUGE_MIN ((size_t)4 << 20)
 
 typedef struct block {
     struct block *next;
@@ -65,9 +72,11 @@ static void *alloc_buffer(nb_arena *a, size_t bytes) {
         a->bufs = nb;
         a->cap_bufs = cap;
     }
-    size_t rounded = (bytes + 63) & ~(size_t)63;
-    void *p = aligned_alloc(64, rounded ? rounded : 64);
+    size_t rounded = (bytes + 63) & ~(size_t)63, align = 64;
+    if (rounded >= HUGE_MIN) align = HUGE_PAGE, rounded = (rounded + HUGE_PAGE - 1) & ~(HUGE_PAGE - 1);
+    void *p = aligned_alloc(align, rounded ? rounded : 64);
     if (!p) return nb_error_set("arena: out of memory allocating %zu bytes", bytes);
+    if (align == HUGE_PAGE) madvise(p, rounded, MADV_HUGEPAGE); /* a hint: failure is harmless */
     a->bufs[a->n_bufs++] = p;
     a->bytes += rounded;
     return p;

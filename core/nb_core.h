@@ -105,6 +105,14 @@ void nb_seed(uint64_t seed);
 uint32_t nb_rand_u32(void);
 double nb_rand_uniform(void); /* [0, 1) with 53 random bits */
 double nb_rand_normal(void);
+/* A private PCG32 stream for code that must not disturb the global order (the
+ * data loader's shuffles): nb_rng_seed(r, s, s) gives the sequence nb_seed(s) does. */
+typedef struct {
+    uint64_t state, inc;
+} nb_rng;
+void nb_rng_seed(nb_rng *r, uint64_t seed, uint64_t stream);
+uint32_t nb_rng_u32(nb_rng *r);
+double nb_rng_uniform(nb_rng *r); /* [0, 1) with 53 random bits */
 
 /* ---- threads ------------------------------------------------------------- */
 /* Sets the thread count of nabla's kernels and of OpenBLAS. Default: the

@@ -6,31 +6,39 @@
 #include <math.h>
 #include "nb_internal.h"
 
-static uint64_t rng_state = 0x853c49e6748fea9bULL, rng_inc = 0xda3e39cb94b95bdbULL;
+static nb_rng global = {0x853c49e6748fea9bULL, 0xda3e39cb94b95bdbULL};
 static bool have_spare;
 static double spare;
 
-uint32_t nb_rand_u32(void) {
-    uint64_t old = rng_state;
-    rng_state = old * 6364136223846793005ULL + rng_inc;
+uint32_t nb_rng_u32(nb_rng *r) {
+    uint64_t old = r->state;
+    r->state = old * 6364136223846793005ULL + r->inc;
     uint32_t xorshifted = (uint32_t)(((old >> 18u) ^ old) >> 27u);
     uint32_t rot = (uint32_t)(old >> 59u);
     return (xorshifted >> rot) | (xorshifted << ((-rot) & 31));
 }
 
+void nb_rng_seed(nb_rng *r, uint64_t seed, uint64_t stream) {
+    r->state = 0;
+    r->inc = (stream << 1u) | 1u;
+    nb_rng_u32(r);
+    r->state += seed;
+    nb_rng_u32(r);
+}
+
+double nb_rng_uniform(nb_rng *r) {
+    uint64_t hi = nb_rng_u32(r) >> 5, lo = nb_rng_u32(r) >> 6; /* 27 + 26 bits */
+    return (double)(hi * 67108864.0 + lo) / 9007199254740992.0;
+}
+
+uint32_t nb_rand_u32(void) { return nb_rng_u32(&global); }
+
 void nb_seed(uint64_t seed) {
-    rng_state = 0;
-    rng_inc = (seed << 1u) | 1u;
-    nb_rand_u32();
-    rng_state += seed;
-    nb_rand_u32();
+    nb_rng_seed(&global, seed, seed);
     have_spare = false;
 }
 
-double nb_rand_uniform(void) {
-    uint64_t hi = nb_rand_u32() >> 5, lo = nb_rand_u32() >> 6; /* 27 + 26 bits */
-    return (double)(hi * 67108864.0 + lo) / 9007199254740992.0;
-}
+double nb_rand_uniform(void) { return nb_rng_uniform(&global); }
 
 double nb_rand_normal(void) {
     if (have_spare) {

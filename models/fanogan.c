@@ -51,8 +51,11 @@ int64_t nb_fanogan_feature_dim(const nb_fanogan *m) {
     }
 }
 
-/* checks that x is a batch of this model's images: [N, C, s, s] */
-static bool images_ok(const nb_fanogan *m, const char *fn, const nb_tensor *x) {
+bool fanogan_images_ok(const nb_fanogan *m, const char *fn, const nb_tensor *x) {
+    if (!x) { /* an op before failed (its error is pending), or the caller gave none */
+        if (!nb_error()) nb_error_set("%s: no images given", fn);
+        return false;
+    }
     const nb_fanogan_config *c = &m->cfg;
     if (x->ndim == 4 && x->shape[0] > 0 && x->shape[1] == c->channels && x->shape[2] == c->image_size &&
         x->shape[3] == c->image_size)
@@ -76,19 +79,19 @@ nb_tensor *nb_fanogan_generate(nb_fanogan *m, nb_tensor *z) {
 nb_tensor *nb_fanogan_critic(nb_fanogan *m, nb_tensor *x) {
     if (!m) return nb_error_set("fanogan_critic: no model");
     NB_NULL_GUARD(x);
-    return images_ok(m, "fanogan_critic", x) ? nb_forward(m->discriminator, x) : NULL;
+    return fanogan_images_ok(m, "fanogan_critic", x) ? nb_forward(m->discriminator, x) : NULL;
 }
 
 nb_tensor *nb_fanogan_features(nb_fanogan *m, nb_tensor *x) {
     if (!m) return nb_error_set("fanogan_features: no model");
     NB_NULL_GUARD(x);
-    return images_ok(m, "fanogan_features", x) ? fanogan_trunk(m->discriminator, x) : NULL;
+    return fanogan_images_ok(m, "fanogan_features", x) ? fanogan_trunk(m->discriminator, x) : NULL;
 }
 
 nb_tensor *nb_fanogan_encode(nb_fanogan *m, nb_tensor *x) {
     if (!m) return nb_error_set("fanogan_encode: no model");
     NB_NULL_GUARD(x);
-    return images_ok(m, "fanogan_encode", x) ? nb_forward(m->encoder, x) : NULL;
+    return fanogan_images_ok(m, "fanogan_encode", x) ? nb_forward(m->encoder, x) : NULL;
 }
 
 void nb_fanogan_train(nb_fanogan *m, bool on) {

@@ -40,6 +40,9 @@ nb_tensor *fanogan_trunk(nb_module *net, nb_tensor *x);
 /* Stores the three networks in out (0), or frees those given and fails (-1)
  * when one is missing. */
 int fanogan_finish(fanogan_nets *out, nb_module *g, nb_module *d, nb_module *e);
+/* Whether x is a batch of the model's images, [N, C, s, s]; if not (or x is
+ * NULL), records an error naming fn unless one is pending. */
+bool fanogan_images_ok(const nb_fanogan *m, const char *fn, const nb_tensor *x);
 /* Builders: 0, or -1 with nb_error() set and nothing left allocated. */
 int fanogan_build_dcgan(const nb_fanogan_config *c, fanogan_nets *out);
 int fanogan_build_mlp(const nb_fanogan_config *c, fanogan_nets *out);

@@ -25,7 +25,10 @@
  *            Conv3x3 -> tanh; D and E = 4 blocks Conv3x3 stride 2 (C-16-32-64-128),
  *            LeakyReLU 0.2, Dropout2d 0.25, BatchNorm eps 0.8 (not in block 1),
  *            then Linear to 1 (D) or to latent + tanh (E). D's features f(x) are
- *            the flattened output of its blocks.
+ *            the flattened output of its blocks. (At size 16 these are 1x1 maps
+ *            whose training-mode BatchNorm normalizes over the batch alone, so
+ *            sum_i D(x_i) is constant and the gradient penalty has no gradient:
+ *            use 32 or more.)
  *   dcgan-t  the same with ConvTranspose2d(k4, s2, p1) in G for Upsample + Conv.
  *   resnet   the paper's 64x64 networks (its TensorFlow code builds on Gulrajani
  *            et al.'s WGAN-GP "ResNet 64x64"): residual up/down blocks, BatchNorm
@@ -143,6 +146,14 @@ typedef struct {
     double e_img;       /* encoder izif/izi: MSE(G(E(x)), x) */
     double e_feat;      /* encoder izif: MSE(f(G(E(x))), f(x)) */
 } nb_fanogan_losses;
+
+/* The gradient penalty of WGAN-GP (Gulrajani et al. 2017) at xhat = alpha
+ * real + (1 - alpha) fake (both taken without their graphs),
+ *   gp = mean over images of (||dD(xhat)/dxhat||_2 - 1)^2,
+ * D run in its current mode. alpha [N,1,1,1] may be NULL: drawn U(0, 1). The
+ * inner gradient is taken with create_graph, so in grad mode gp can be
+ * differentiated with respect to D's parameters. */
+nb_tensor *nb_fanogan_gradient_penalty(nb_fanogan *m, nb_tensor *real, nb_tensor *fake, nb_tensor *alpha);
 
 /* One WGAN-GP critic update (G and D in training mode): z ~ N(0,1), fake =
  * G(z) without grad; xhat = alpha x + (1 - alpha) fake with one alpha ~ U(0,1)
