@@ -75,8 +75,7 @@ static nb_tensor *load_group(compare_run *c, const int64_t *idx, int64_t k) {
 static int write_group(compare_run *c, const char *kind, const int64_t *idx, int64_t k) {
     nb_tensor *x = load_group(c, idx, k);
     nb_fanogan_scores sc;
-    nb_fanogan_score_opts so = {c->o->kappa, (nb_fanogan_image_distance)c->o->distance};
-    if (!x || nb_fanogan_score(c->m, x, &so, &sc)) return -1;
+    if (!x || fg_score_images(c->m, c->o, x, &sc)) return -1;
     nb_tensor **in = malloc((size_t)k * sizeof *in), **rec = malloc((size_t)k * sizeof *rec);
     int rc = in && rec ? 0 : (nb_error_set("compare: out of memory"), -1);
     for (int64_t j = 0; !rc && j < k; j++) {

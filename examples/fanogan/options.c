@@ -50,8 +50,7 @@ static const opt_def opts[] = {
      OFF(max_train), 1, 1e12, TRAIN, true},
     {"max-test", "N", "score N test images spread evenly over the test set (default: all)", T_LLONG,
      OFF(max_test), 1, 1e12, C(SCORE) | C(RUN), true},
-    {"batch", "N", "batch size (default 64)", T_INT, OFF(batch), 1, 65536,
-     TRAIN | C(SCORE) | C(COMPARE) | C(PREDICT), true},
+    {"batch", "N", "training batch size (default 64)", T_INT, OFF(batch), 1, 65536, TRAIN, true},
     {"lr", "X", "Adam learning rate of all three networks (default 2e-4; betas 0.5, 0.999)", T_REAL, OFF(lr),
      1e-12, 1e10, TRAIN, true},
     {"n-critic", "N", "critic steps per generator step (default 5)", T_INT, OFF(n_critic), 1, 1000, TG, true},
@@ -230,6 +229,19 @@ static void format_value(const fg_options *o, int k, char *buf, size_t size) {
     }
 }
 
+/* Whether option k holds its "not set" value: no text, or 0 for a number
+ * whose range starts above it (--max-train 0 is "all", --img-size 0 "from
+ * the data"). */
+static bool unset(const fg_options *o, int k) {
+    const void *field = (const char *)o + opts[k].off;
+    switch (opts[k].type) {
+    case T_STR: return !*(const char *const *)field;
+    case T_INT: return *(const int *)field < opts[k].lo;
+    case T_LLONG: return *(const long long *)field < opts[k].lo;
+    default: return false;
+    }
+}
+
 /* Reads OUT/options.txt over o. 0, or -1 with nb_error set. */
 static int load_saved(fg_options *o, const char *path) {
     char *text = fg_read_text(path);
@@ -239,8 +251,11 @@ static int load_saved(fg_options *o, const char *path) {
         char *sp = strchr(line, ' ');
         int k = sp ? find_opt(line, (size_t)(sp - line)) : -1;
         if (k < 0 || !opts[k].saved) continue; /* a setting of a newer or older version: ignored */
-        if (o->n_strings == (int)(sizeof o->strings / sizeof o->strings[0])) break;
-        char *v = o->strings[o->n_strings++] = strdup(sp + 1);
+        char *v = sp + 1;
+        if (opts[k].type == T_STR) { /* kept after the text is freed */
+            if (o->n_strings == (int)(sizeof o->strings / sizeof o->strings[0])) break;
+            v = o->strings[o->n_strings++] = strdup(v);
+        }
         if (!v || set_value(o, k, v)) {
             nb_error_set("%s: bad line '%s'", path, line);
             rc = -1;
@@ -313,6 +328,7 @@ static int parse_args(fg_command cmd, int argc, char **argv, fg_options *o) {
 
 int fg_options_parse(fg_command cmd, int argc, char **argv, fg_options *o) {
     defaults(o);
+    o->cmd = cmd;
     o->inputs = calloc((size_t)argc + 1, sizeof *o->inputs);
     if (!o->inputs) return fprintf(stderr, "fanogan: out of memory\n"), 2;
     o->out = find_out(argc, argv, o->out);
@@ -328,10 +344,10 @@ int fg_options_parse(fg_command cmd, int argc, char **argv, fg_options *o) {
                 return 3;
             }
         } else {
+            char **inputs = o->inputs;
             defaults(o);
-            o->inputs[0] = NULL;
-            o->n_inputs = 0;
-            o->given = 0;
+            o->cmd = cmd;
+            o->inputs = inputs;
             if (load_saved(o, saved)) {
                 fprintf(stderr, "fanogan: %s\n", nb_error());
                 nb_error_clear();
@@ -362,9 +378,9 @@ int fg_options_save(const fg_options *o) {
     FILE *f = fopen(tmp, "w");
     if (!f) return nb_error_set("cannot write %s: %s", tmp, strerror(errno)), -1;
     for (int k = 0; k < N_OPTS; k++) {
-        if (!opts[k].saved) continue;
+        if (!opts[k].saved || unset(o, k)) continue;
         format_value(o, k, v, sizeof v);
-        if (*v) fprintf(f, "%s %s\n", opts[k].name, v);
+        fprintf(f, "%s %s\n", opts[k].name, v);
     }
     if (fclose(f) || rename(tmp, path)) return nb_error_set("cannot write %s: %s", path, strerror(errno)), -1;
     return 0;
@@ -373,10 +389,8 @@ int fg_options_save(const fg_options *o) {
 int fg_options_describe(const fg_options *o, nb_report_item *items, char (*values)[64], int max) {
     int n = 0;
     for (int k = 0; k < N_OPTS && n < max; k++) {
-        if (!opts[k].saved) continue;
+        if (!opts[k].saved || unset(o, k)) continue;
         format_value(o, k, values[n], 64);
-        if (!strcmp(values[n], "0") && (opts[k].off == OFF(img_size) || opts[k].off == OFF(channels))) continue;
-        if (opts[k].off == OFF(max_train) && !o->max_train) continue;
         items[n] = (nb_report_item){opts[k].name, values[n]};
         n++;
     }

@@ -80,8 +80,7 @@ static int predict_batch(predict_run *p, const path_list *l, int64_t from, int64
     for (int64_t j = 0; x && j < k; j++)
         if (fg_load_into(NULL, 0, l->paths[from + j], &p->tf, x, j, NULL)) return -1;
     nb_fanogan_scores sc;
-    nb_fanogan_score_opts so = {p->o->kappa, (nb_fanogan_image_distance)p->o->distance};
-    if (!x || nb_fanogan_score(p->m, x, &so, &sc)) return -1;
+    if (!x || fg_score_images(p->m, p->o, x, &sc)) return -1;
     for (int64_t j = 0; j < k; j++) {
         const char *path = l->paths[from + j];
         char stem[200], heat[4500], row[5000];

@@ -64,7 +64,6 @@ static double hist_quantile(const score_run *r, double q) {
 static int score_all(const fg_options *o, nb_fanogan *m, const nb_dataset *ds, const nb_transform *tf,
                      const int64_t *idx, score_run *r) {
     const nb_fanogan_config *c = &m->cfg;
-    nb_fanogan_score_opts so = {o->kappa, (nb_fanogan_image_distance)o->distance};
     nb_arena *step = nb_arena_new(), *prev = nb_arena_use(step);
     fg_progress p;
     fg_progress_start(&p, "score", r->s.n, 0);
@@ -76,7 +75,7 @@ static int score_all(const fg_options *o, nb_fanogan *m, const nb_dataset *ds, c
         nb_tensor *masks = r->maps ? nb_tensor_new(NB_SHAPE(k, 1, c->image_size, c->image_size)) : NULL;
         for (int64_t j = 0; x && j < k && !rc; j++) rc = fg_load_into(ds, idx[row + j], NULL, tf, x, j, masks);
         nb_fanogan_scores sc;
-        if (!x || rc || nb_fanogan_score(m, x, &so, &sc) || collect(r, ds, idx, row, k, &sc, masks)) rc = -1;
+        if (!x || rc || fg_score_images(m, o, x, &sc) || collect(r, ds, idx, row, k, &sc, masks)) rc = -1;
         fg_progress_update(&p, row + k, NULL);
     }
     fg_progress_end(&p, NULL);

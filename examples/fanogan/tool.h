@@ -27,6 +27,7 @@ typedef enum {
 
 /* ---- options (options.c) -------------------------------------------------------- */
 typedef struct {
+    fg_command cmd;
     const char *data, *out;
     int arch, img_size, channels, latent, dim; /* img_size, channels 0: chosen from the data */
     int gan_epochs, encoder_epochs, batch, n_critic, threads, examples;
@@ -124,6 +125,10 @@ typedef struct {
 } fg_scores;
 
 int fg_score(const fg_options *o);
+/* nb_fanogan_score of x ([k,C,H,W], any k), one image at a time so that an
+ * image's numbers never depend on the others (see scorer.c); out's tensors are
+ * [k, ...] in the current arena. */
+int fg_score_images(nb_fanogan *m, const fg_options *o, nb_tensor *x, nb_fanogan_scores *out);
 int fg_scores_alloc(fg_scores *s, int64_t n);
 void fg_scores_free(fg_scores *s);
 int fg_scores_write(const char *path, const fg_scores *s);

@@ -15,6 +15,7 @@ struct fg_trainer {
     fg_state st;     /* the model and this phase's optimizers */
     fg_position pos; /* where training stands (loaded on --resume) */
     bool saved;      /* a checkpoint of this phase exists */
+    double saved_at; /* when it was last written (fg_now) */
     char ckpt[4200];
     fg_data data;
     nb_dataset *train;

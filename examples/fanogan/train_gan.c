@@ -11,7 +11,8 @@ enum { STREAM_SAMPLES = 1 };
 
 typedef struct {
     nb_fanogan_train_opts train;
-    nb_tensor *z; /* the fixed latent vectors of the sample grids */
+    nb_tensor *z;  /* the fixed latent vectors of the sample grids */
+    double last_g; /* the last generator loss, shown between generator steps */
 } gan_ctx;
 
 static int gan_step(fg_trainer *t, nb_tensor *x, nb_fanogan_losses *l, bool *g_step) {
@@ -19,7 +20,11 @@ static int gan_step(fg_trainer *t, nb_tensor *x, nb_fanogan_losses *l, bool *g_s
     nb_fanogan *m = t->st.model;
     if (nb_fanogan_critic_step(m, t->st.opt_d, x, &c->train, t->step, t->pos.step, l)) return -1;
     *g_step = t->pos.step % c->train.n_critic == 0;
-    return *g_step ? nb_fanogan_generator_step(m, t->st.opt_g, x->shape[0], &c->train, t->step, t->pos.step, l) : 0;
+    if (*g_step && nb_fanogan_generator_step(m, t->st.opt_g, x->shape[0], &c->train, t->step, t->pos.step, l))
+        return -1;
+    if (*g_step) c->last_g = l->g_loss;
+    l->g_loss = c->last_g; /* the log averages it over generator steps only */
+    return 0;
 }
 
 static void gan_status(const nb_fanogan_losses *l, char *buf, size_t size) {
@@ -79,7 +84,7 @@ static int gan_setup(fg_trainer *t, const fg_options *o) {
 }
 
 int fg_train_gan(const fg_options *o) {
-    gan_ctx c = {nb_fanogan_train_defaults(), NULL};
+    gan_ctx c = {nb_fanogan_train_defaults(), NULL, 0};
     c.train.lambda_gp = o->lambda_gp;
     c.train.n_critic = o->n_critic;
     fg_trainer t = {.o = o, .phase = PHASE_GAN, .epochs = o->gan_epochs, .run_step = gan_step,

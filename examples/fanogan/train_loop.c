@@ -6,10 +6,11 @@
  * step and resumed from its checkpoint makes the same draws as one that never
  * stopped; resuming in the middle of an epoch skips the batches already done.
  *
- * Safety: a checkpoint is written at the end of every epoch and when Ctrl-C
- * asks to stop (at the next step boundary); a step whose loss is NaN, infinite
- * or beyond DIVERGED stops training without saving, so the last checkpoint
- * stays the last good state. */
+ * Safety: a checkpoint is written at the end of an epoch when the last one is
+ * SAVE_EVERY seconds old, at the end of training, and when Ctrl-C asks to
+ * stop (at the next step boundary); a step whose loss is NaN, infinite or
+ * beyond DIVERGED stops training without saving, so the last checkpoint stays
+ * the last good state. */
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -17,6 +18,7 @@
 
 #define LOG_EVERY 10   /* steps per row of losses.csv */
 #define DIVERGED 1e6   /* a loss this large means training has blown up */
+#define SAVE_EVERY 60  /* seconds between checkpoints at epoch ends (compressing one takes a while) */
 enum { STREAM_LOADER = 10, STREAM_STEP = 20 }; /* + phase */
 
 nb_fanogan_config fg_config_from_options(const fg_options *o) {
@@ -61,6 +63,7 @@ static int check_losses(const nb_fanogan_losses *l, long long step) {
 static int save(fg_trainer *t) {
     if (fg_checkpoint_save(t->ckpt, &t->st, &t->pos)) return -1;
     t->saved = true;
+    t->saved_at = fg_now();
     return 0;
 }
 
@@ -114,6 +117,7 @@ int fg_trainer_run(fg_trainer *t) {
     fg_progress_start(&p, t->phase == PHASE_GAN ? "gan" : "encoder", t->epochs * per_epoch,
                       t->pos.epoch * per_epoch + t->pos.batch);
     nb_arena *batches = nb_arena_new();
+    t->saved_at = fg_now();
     int rc = 0;
     while (!rc && t->pos.epoch < t->epochs) {
         uint64_t seed = fg_mix_seed((uint64_t)o->seed, STREAM_LOADER + t->phase, (uint64_t)t->pos.epoch);
@@ -123,7 +127,8 @@ int fg_trainer_run(fg_trainer *t) {
         if (rc) break;
         t->pos.epoch++;
         t->pos.batch = 0;
-        rc = fg_loss_log_flush(&log, t->pos.seconds) || t->end_epoch(t) || save(t) ? -1 : 0;
+        bool due = t->pos.epoch == t->epochs || fg_now() - t->saved_at >= SAVE_EVERY;
+        rc = fg_loss_log_flush(&log, t->pos.seconds) || t->end_epoch(t) || (due && save(t)) ? -1 : 0;
     }
     char status[160] = "";
     if (rc == 1) {
@@ -133,7 +138,7 @@ int fg_trainer_run(fg_trainer *t) {
         else
             nb_error_set("interrupted at epoch %lld, batch %lld (step %lld); saved %s; continue with "
                          "fanogan %s --out %s --resume", t->pos.epoch + 1, t->pos.batch, t->pos.step, t->ckpt,
-                         t->phase == PHASE_GAN ? "train-gan" : "train-encoder", o->out);
+                         fg_command_name(o->cmd), o->out);
     } else if (rc) {
         explain_stop(t);
     }
