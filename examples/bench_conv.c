@@ -6,10 +6,13 @@
  * gradient and the weight gradient — the latter two as nb_grad runs them, one
  * conv2d VJP each — and reports 2*N*Cout*Hout*Wout*Cin*kh*kw / time in GFLOP/s,
  * the median of the runs after warm-up, and its ratio to the median GFLOP/s of
- * a 1024^3 sgemm timed between the layers. Run: NB_NUM_THREADS=2 build/bin/bench_conv [runs >= 7] */
+ * a 1024^3 sgemm timed between the layers (so under the same machine load).
+ * Run: NB_NUM_THREADS=2 build/bin/bench_conv [runs, 7..64] [--cpu] */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
+#include <unistd.h>
 #include "nb_core.h"
 #include "nb_ops.h"
 
@@ -20,6 +23,8 @@ typedef struct {
     int64_t n, cin, cout, h, stride;
 } layer;
 
+/* The 64x64 RGB model trains at batch 32, the 32x32 grayscale one at batch 64;
+ * the critic and the encoder share the conv blocks. */
 static const layer layers[] = {
     {"critic64 c1", 32, 3, 16, 64, 2},     {"critic64 c2", 32, 16, 32, 32, 2},
     {"critic64 c3", 32, 32, 64, 16, 2},    {"critic64 c4", 32, 64, 128, 8, 2},
@@ -31,9 +36,14 @@ static const layer layers[] = {
     {"gen32 64-1@32", 64, 64, 1, 32, 1},
 };
 
+/* Wall time; or, with --cpu on one thread, the thread's CPU time, which a busy
+ * shared machine disturbs much less (time the thread waits for a core is not
+ * counted). */
+static clockid_t clock_id = CLOCK_MONOTONIC;
+
 static double now(void) {
     struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
+    clock_gettime(clock_id, &t);
     return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
 }
 
@@ -82,11 +92,11 @@ static double median_time(const problem *pr, what kind, int runs, nb_arena *scra
  * t[*count]; called between the layers, so that the ceiling is measured under
  * the same machine load as they are. */
 #define GEMM_N 1024
-static void sgemm_samples(const nb_tensor *a, const nb_tensor *b, int k, double *t, int *count, nb_arena *scratch) {
+static void sgemm_samples(nb_tensor *a, nb_tensor *b, int k, double *t, int *count, nb_arena *scratch) {
     nb_arena *prev = nb_arena_use(scratch);
     for (int r = -1; r < k; r++) {
         double t0 = now();
-        nb_matmul((nb_tensor *)a, (nb_tensor *)b);
+        nb_matmul(a, b);
         if (r >= 0) t[(*count)++] = now() - t0;
         nb_arena_reset(scratch);
     }
@@ -95,9 +105,23 @@ static void sgemm_samples(const nb_tensor *a, const nb_tensor *b, int k, double 
 
 #define N_LAYERS (sizeof layers / sizeof layers[0])
 
-static void print_table(double ceiling, int n_gemm, int runs, double (*gflops)[3]) {
-    printf("nabla %s, %d threads; median of %d runs after %d warm-up\n", NB_REAL_NAME, nb_num_threads(), runs,
-           WARMUP);
+/* The 1-minute load average (Linux), to tell whether the machine was shared. */
+static double load_average(void) {
+    double l = -1;
+    FILE *f = fopen("/proc/loadavg", "r");
+    if (f) {
+        if (fscanf(f, "%lf", &l) != 1) l = -1;
+        fclose(f);
+    }
+    return l;
+}
+
+static void print_table(double ceiling, int n_gemm, int runs, double (*gflops)[3], double load0, double load1) {
+    printf("nabla %s, %d threads; %s, median of %d runs after %d warm-up\n", NB_REAL_NAME,
+           nb_num_threads(), clock_id == CLOCK_MONOTONIC ? "wall time" : "thread CPU time",
+           runs, WARMUP);
+    printf("load average (1 min) %.2f at the start, %.2f at the end, on %d cores\n", load0, load1,
+           (int)sysconf(_SC_NPROCESSORS_ONLN));
     printf("sgemm %d^3 ceiling: %.1f GFLOP/s (median of %d, taken between the layers)\n\n", GEMM_N, ceiling,
            n_gemm);
     printf("%-18s %4s %9s %7s | %15s | %15s | %15s\n", "layer", "N", "Cin->Cout", "HxW", "forward", "input grad",
@@ -116,16 +140,19 @@ static void print_table(double ceiling, int n_gemm, int runs, double (*gflops)[3
 
 int main(int argc, char **argv) {
     int runs = argc > 1 ? atoi(argv[1]) : 9;
-    if (runs < 7 || runs > 64) {
-        fprintf(stderr, "usage: bench_conv [runs, 7..64]\n");
+    bool cpu = argc > 2 && strcmp(argv[2], "--cpu") == 0;
+    if (runs < 7 || runs > 64 || (argc > 2 && !cpu) || (cpu && nb_num_threads() != 1)) {
+        fprintf(stderr, "usage: bench_conv [runs, 7..64] [--cpu (thread CPU time, needs NB_NUM_THREADS=1)]\n");
         return 2;
     }
+    if (cpu) clock_id = CLOCK_THREAD_CPUTIME_ID;
+    double load0 = load_average();
     nb_seed(1);
     nb_arena *keep = nb_arena_new(), *data = nb_arena_new(), *scratch = nb_arena_new();
     nb_arena_use(keep);
     nb_tensor *ga = nb_uniform(NB_SHAPE(GEMM_N, GEMM_N), -1, 1), *gb = nb_uniform(NB_SHAPE(GEMM_N, GEMM_N), -1, 1);
     nb_arena_use(data);
-    double gemm_t[4 * (N_LAYERS + 1)], gflops[N_LAYERS][3];
+    double gemm_t[3 * (N_LAYERS + 1)], gflops[N_LAYERS][3] = {{0}};
     int n_gemm = 0;
     for (size_t i = 0; i < N_LAYERS; i++) {
         const layer *L = &layers[i];
@@ -143,7 +170,7 @@ int main(int argc, char **argv) {
     sgemm_samples(ga, gb, 3, gemm_t, &n_gemm, scratch);
     qsort(gemm_t, (size_t)n_gemm, sizeof *gemm_t, cmp_double);
     double ceiling = 2.0 * GEMM_N * GEMM_N * GEMM_N / gemm_t[n_gemm / 2] * 1e-9;
-    print_table(ceiling, n_gemm, runs, gflops);
+    print_table(ceiling, n_gemm, runs, gflops, load0, load_average());
     int rc = 0;
     if (nb_error()) {
         fprintf(stderr, "bench_conv: %s\n", nb_error());

@@ -9,9 +9,10 @@
  *   conv2d:           dx  = conv_transpose2d(g, w)   dw = conv2d_weight(x, g)
  *   conv_transpose2d: dgy = conv2d(g, w)             dw = conv2d_weight(g, gy)
  *   conv2d_weight:    dx  = conv_transpose2d(gy, g)  dgy = conv2d(x, g)
- * Every node stores the whole geometry, the sizes h_in x w_in (and output_padding)
- * included, so a transposed convolution's output shape is exact. A bias is a
- * broadcast add of b viewed as [1, C, 1, 1]. */
+ * Every node stores the whole geometry, the input size h_in x w_in and the
+ * output_padding included, so the shape of a transposed convolution's output
+ * (an input gradient) is exact. A bias is a broadcast add of b viewed as
+ * [1, C, 1, 1]. */
 #include <string.h>
 #include "conv_kernels.h"
 #include "nb_ops.h"
@@ -32,8 +33,7 @@ static nb_conv_geom load(const nb_node *nd) {
     const int64_t *a = nd->iargs;
     return (nb_conv_geom){.h_in = a[A_HIN], .w_in = a[A_WIN], .h_out = a[A_HOUT], .w_out = a[A_WOUT],
                           .kh = a[A_KH], .kw = a[A_KW], .stride = a[A_STRIDE], .pad_h = a[A_PADH],
-                          .pad_w = a[A_PADW],
-                          .dil = a[A_DIL], .groups = a[A_GROUPS], .out_pad = a[A_OUTPAD]};
+                          .pad_w = a[A_PADW], .dil = a[A_DIL], .groups = a[A_GROUPS], .out_pad = a[A_OUTPAD]};
 }
 
 /* ---- the three primitives --------------------------------------------------- */
@@ -90,10 +90,9 @@ void nb_bw_conv2d_weight(nb_node *n, nb_tensor *g, nb_tensor **gin, const bool *
 }
 
 /* ---- the public ops: shape rules --------------------------------------------- */
-/* Checks what both public ops share: 4-D operands, a non-empty weight, the
- * parameters (zero fields are defaults), groups dividing `in_ch` (= weight dim 0
- * for the transposed conv) and a bias of `out_ch`, which may be -1 when not yet
- * known. Fills the parameter fields of g. */
+/* Checks what both public ops share, 4-D operands, a non-empty weight and
+ * non-negative parameters, and fills the parameter fields of g (zero fields
+ * take the defaults). */
 static bool check_common(const char *op, const nb_tensor *x, const nb_tensor *w, nb_conv_params p,
                          nb_conv_geom *g) {
     char s1[96], s2[96];

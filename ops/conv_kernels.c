@@ -88,12 +88,12 @@ static void im2col_items(int64_t i0, int64_t i1, void *p) {
                 memset(d, 0, (size_t)g->w_out * sizeof *d);
                 continue;
             }
-            const nb_real *in = x + (i * g->stride + a * g->dil - g->pad_h) * g->w_in + off;
+            const nb_real *in = x + (i * g->stride + a * g->dil - g->pad_h) * g->w_in; /* k*stride + off >= 0 */
             memset(d, 0, (size_t)j_lo * sizeof *d);
             if (g->stride == 1)
-                memcpy(d + j_lo, in + j_lo, (size_t)(j_hi - j_lo) * sizeof *d);
+                memcpy(d + j_lo, in + j_lo + off, (size_t)(j_hi - j_lo) * sizeof *d);
             else
-                for (int64_t k = j_lo; k < j_hi; k++) d[k] = in[k * g->stride];
+                for (int64_t k = j_lo; k < j_hi; k++) d[k] = in[k * g->stride + off];
             memset(d + j_hi, 0, (size_t)(g->w_out - j_hi) * sizeof *d);
         }
     }

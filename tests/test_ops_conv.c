@@ -1,8 +1,8 @@
 /* test_ops_conv.c — conv2d and conv_transpose2d: hand-computed values, values
  * against the definition summed term by term, gradient checks of first, second
  * and third order over strides, paddings, dilation, groups, output_padding, odd
- * sizes, batches and bias, the batch-chunked and 1x1 kernel paths, and the
- * errors. */
+ * sizes, batches and bias, the kernels' tilings (several samples, row bands,
+ * gathered rows) and 1x1 path, and the errors. */
 #include <math.h>
 #include <string.h>
 #include "nb_internal.h"

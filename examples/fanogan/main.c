@@ -1,0 +1,92 @@
+/* main.c — fanogan, f-AnoGAN anomaly detection from the command line:
+ *
+ *   fanogan run --data fashion-mnist:sneaker --out run1     train, score, report
+ *   fanogan predict --out run1 photo.png folder/             score new images
+ *
+ * Dispatches the subcommands (train-gan, train-encoder, score, compare,
+ * report, predict, run). Exit status: 0 done, 1 an error ("fanogan: <what>"
+ * on stderr), 2 a bad command line (with the usage), 130 stopped by Ctrl-C
+ * after saving a checkpoint. See docs/fanogan.md. */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include "tool.h"
+
+/* Image size and channel count from the data when not given; then the
+ * model's configuration must be valid. */
+static int resolve_model(fg_options *o) {
+    fg_data d;
+    nb_dataset *train = NULL;
+    int rc = fg_data_parse(o->data, &d) || !(train = fg_data_open(&d, true)) ||
+                     fg_data_defaults(&d, train, o->arch, &o->img_size, &o->channels) ? -1 : 0;
+    if (train) nb_dataset_free(train);
+    if (rc) return -1;
+    nb_fanogan_config cfg = nb_fanogan_config_defaults((nb_fanogan_arch)o->arch);
+    cfg.image_size = o->img_size;
+    cfg.channels = o->channels;
+    cfg.latent_dim = o->latent;
+    cfg.dim = o->dim;
+    return nb_fanogan_config_check(&cfg);
+}
+
+/* A fresh GAN makes an old encoder meaningless: remove it. */
+static void drop_stale_encoder(const fg_options *o) {
+    char path[4200];
+    fg_checkpoint_path(o, PHASE_ENCODER, path, sizeof path);
+    if (!o->resume && fg_file_exists(path) && remove(path) == 0)
+        fprintf(stderr, "fanogan: removed %s, trained with the previous GAN\n", path);
+}
+
+static int run_command(fg_command cmd, fg_options *o) {
+    fg_set_threads(o);
+    if (cmd == CMD_TRAIN_GAN || cmd == CMD_RUN) {
+        if (resolve_model(o) || fg_options_save(o)) return -1;
+        drop_stale_encoder(o);
+    } else if (cmd == CMD_TRAIN_ENCODER || cmd == CMD_SCORE) {
+        if (fg_options_save(o)) return -1;
+    }
+    switch (cmd) {
+    case CMD_TRAIN_GAN: return fg_train_gan(o);
+    case CMD_TRAIN_ENCODER: return fg_train_encoder(o);
+    case CMD_SCORE: return fg_score(o);
+    case CMD_COMPARE: return fg_compare(o);
+    case CMD_REPORT: return fg_report(o);
+    case CMD_PREDICT: return fg_predict(o);
+    case CMD_RUN: break;
+    case CMD_COUNT: return -1;
+    }
+    if (fg_train_gan(o) || fg_train_encoder(o) || fg_score(o) || fg_compare(o) || fg_report(o)) return -1;
+    char path[4200];
+    double auc = NAN;
+    snprintf(path, sizeof path, "%s/metrics.json", o->out);
+    if (fg_metrics_read_value(path, "image_roc_auc", &auc)) return -1;
+    printf("done: image ROC-AUC %.4f; report %s/report.html\n", auc, o->out);
+    return 0;
+}
+
+int main(int argc, char **argv) {
+    fg_command cmd = CMD_COUNT;
+    for (int c = 0; argc > 1 && c < CMD_COUNT; c++)
+        if (!strcmp(argv[1], fg_command_name(c))) cmd = (fg_command)c;
+    if (cmd == CMD_COUNT) {
+        bool help = argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help"));
+        if (!help) fprintf(stderr, argc > 1 ? "fanogan: unknown command '%s'\n" : "fanogan: no command given\n",
+                           argc > 1 ? argv[1] : "");
+        fg_usage(CMD_COUNT, help ? stdout : stderr);
+        return help ? 0 : 2;
+    }
+    fg_options o;
+    int rc = fg_options_parse(cmd, argc - 1, argv + 1, &o);
+    if (rc == 1 || rc == 2) fg_usage(cmd, rc == 1 ? stdout : stderr);
+    if (rc == 0) {
+        fg_interrupt_install();
+        if (run_command(cmd, &o)) {
+            fprintf(stderr, "fanogan: %s\n", nb_error() ? nb_error() : "failed");
+            rc = fg_interrupted() ? 130 : 1;
+        }
+    } else {
+        rc = rc == 1 ? 0 : rc == 2 ? 2 : 1;
+    }
+    fg_options_free(&o);
+    return rc;
+}

@@ -1,0 +1,44 @@
+# fanogan_lib.sh — shared by the tests/test_fanogan_*.sh scripts: the built
+# programs, a scratch folder removed on exit, and checks that fail the test
+# with a message.
+set -u
+BIN=${1:?usage: $0 BUILD_BIN_DIR}
+FANOGAN="$BIN/fanogan"
+SYNTH="$BIN/make_synthetic_mvtec"
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/fanogan-test.XXXXXX")
+trap 'rm -rf "$WORK"' EXIT
+export NB_NUM_THREADS=${NB_NUM_THREADS:-2}
+# spinning OpenMP workers starve OpenBLAS on a busy machine
+export OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-passive}
+
+fail() { echo "FAIL: $*" >&2; exit 1; }
+pass() { echo "ok: $*"; }
+
+# expect_rc CODE LOG -- command...: runs it, output to LOG, checks its exit code
+expect_rc() {
+  local want=$1 log=$2; shift 3
+  "$@" > "$log" 2>&1
+  local rc=$?
+  [ "$rc" = "$want" ] || { cat "$log" >&2; fail "'$*' exited $rc, expected $want"; }
+}
+
+# json_number FILE KEY: a number of metrics.json ("null" stays "null")
+json_number() { sed -n "s/^ *\"$2\": \([^,]*\),\{0,1\}$/\1/p" "$1" | head -1; }
+
+# at_least VALUE MIN WHAT
+at_least() { awk -v v="$1" -v m="$2" 'BEGIN { exit !(v != "null" && v + 0 >= m + 0) }' || fail "$3 is $1, expected at least $2"; }
+
+# A folder data set of two synthetic textures at SIZE x SIZE, gray: training
+# images and normal test images of texture "normal", anomalous test images of
+# texture "other". Sets DATA to the --data spec.
+make_two_textures() {
+  local size=$1 train=$2 test=$3
+  "$SYNTH" --out "$WORK/synth" --category normal --size "$size" --channels 1 --train "$train" \
+      --test-good "$test" --test-defect 0 --seed 7 > /dev/null || fail "make_synthetic_mvtec (normal)"
+  "$SYNTH" --out "$WORK/synth" --category other --size "$size" --channels 1 --train 0 \
+      --test-good "$test" --test-defect 0 --seed 7 > /dev/null || fail "make_synthetic_mvtec (other)"
+  mkdir -p "$WORK/test"
+  mv "$WORK/synth/normal/test/good" "$WORK/test/good"
+  mv "$WORK/synth/other/test/good" "$WORK/test/other"
+  DATA="folder:$WORK/synth/normal/train/good,$WORK/test"
+}
