@@ -28,17 +28,11 @@ json_number() { sed -n "s/^ *\"$2\": \([^,]*\),\{0,1\}$/\1/p" "$1" | head -1; }
 # at_least VALUE MIN WHAT
 at_least() { awk -v v="$1" -v m="$2" 'BEGIN { exit !(v != "null" && v + 0 >= m + 0) }' || fail "$3 is $1, expected at least $2"; }
 
-# A folder data set of two synthetic textures at SIZE x SIZE, gray: training
-# images and normal test images of texture "normal", anomalous test images of
-# texture "other". Sets DATA to the --data spec.
-make_two_textures() {
-  local size=$1 train=$2 test=$3
-  "$SYNTH" --out "$WORK/synth" --category normal --size "$size" --channels 1 --train "$train" \
-      --test-good "$test" --test-defect 0 --seed 7 > /dev/null || fail "make_synthetic_mvtec (normal)"
-  "$SYNTH" --out "$WORK/synth" --category other --size "$size" --channels 1 --train 0 \
-      --test-good "$test" --test-defect 0 --seed 7 > /dev/null || fail "make_synthetic_mvtec (other)"
-  mkdir -p "$WORK/test"
-  mv "$WORK/synth/normal/test/good" "$WORK/test/good"
-  mv "$WORK/synth/other/test/good" "$WORK/test/other"
-  DATA="folder:$WORK/synth/normal/train/good,$WORK/test"
+# The stripes data set (examples/make_stripes.c) at SIZE x SIZE: N_TRAIN
+# normal training images, N_TEST normal and N_TEST anomalous test images. Sets
+# DATA to its --data spec and TEST to its test folder.
+make_stripes() {
+  "$BIN/make_stripes" "$WORK/stripes" "$1" "$2" "$3" 1 > /dev/null || fail "make_stripes"
+  DATA="folder:$WORK/stripes/train,$WORK/stripes/test"
+  TEST="$WORK/stripes/test"
 }

@@ -15,7 +15,7 @@ int fg_write_heatmap(const char *path, nb_tensor *x, nb_tensor *residual, double
     nb_image base = {0}, heat = {0};
     int rc = nb_image_from_tensor(x, -1, 1, &base);
     if (!rc) rc = nb_heatmap_overlay(&base, residual, 0, vmax > 0 ? vmax : 0, HEAT_ALPHA, &heat);
-    if (!rc) rc = fg_write_png(path, &heat);
+    if (!rc) rc = fg_write_view(path, &heat, (int)x->shape[1]);
     if (base.pixels) nb_image_free(&base);
     if (heat.pixels) nb_image_free(&heat);
     return rc;
@@ -41,7 +41,7 @@ static int write_example(compare_run *c, const char *kind, int64_t j, int64_t i,
         fg_path(heat, sizeof heat, "%s/compare/%s_%02lld_heatmap.png", c->o->out, kind, (long long)j + 1))
         return -1;
     int rc = nb_comparison_grid(1, &in, &rec, c->vmax, &g);
-    if (!rc) rc = fg_write_png(grid, &g);
+    if (!rc) rc = fg_write_view(grid, &g, (int)in->shape[1]);
     if (g.pixels) nb_image_free(&g);
     if (rc || fg_write_heatmap(heat, in, residual, c->vmax)) return -1;
     fprintf(c->list, "%s,%lld,%lld,%d,%.9g,%s,%s\n", kind, (long long)j + 1, (long long)i, c->s.label[i],
@@ -87,7 +87,8 @@ static int write_group(compare_run *c, const char *kind, const int64_t *idx, int
     nb_image all = {0};
     if (!rc)
         rc = fg_path(path, sizeof path, "%s/compare/%s.png", c->o->out, kind) ||
-                     nb_comparison_grid((int)k, in, rec, c->vmax, &all) || fg_write_png(path, &all) ? -1 : 0;
+                     nb_comparison_grid((int)k, in, rec, c->vmax, &all) ||
+                     fg_write_view(path, &all, (int)x->shape[2]) ? -1 : 0;
     if (all.pixels) nb_image_free(&all);
     free(in);
     free(rec);

@@ -223,6 +223,11 @@ bool fg_file_exists(const char *path);
 double fg_now(void); /* seconds, monotonic */
 /* Writes an image to a PNG, failing with its path in the message. */
 int fg_write_png(const char *path, const nb_image *img);
+/* The same for pictures of images of image_size pixels (grids, heatmaps):
+ * small ones are enlarged (nearest neighbour, in place) to about FG_VIEW_SIZE
+ * pixels per image, so that they can be looked at. */
+#define FG_VIEW_SIZE 96
+int fg_write_view(const char *path, nb_image *img, int image_size);
 /* A seed derived from the run's seed for (stream, index): independent streams
  * so that each training step's random draws depend only on where it is. */
 uint64_t fg_mix_seed(uint64_t seed, uint64_t stream, uint64_t index);

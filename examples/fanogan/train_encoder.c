@@ -44,7 +44,7 @@ static int enc_samples(fg_trainer *t) {
     }
     nb_image grid = {0};
     if (!rc) rc = nb_comparison_grid((int)k, in, rec, 0, &grid);
-    if (!rc) rc = fg_write_png(path, &grid);
+    if (!rc) rc = fg_write_view(path, &grid, t->st.model->cfg.image_size);
     if (grid.pixels) nb_image_free(&grid);
     nb_arena_reset(t->step);
     nb_arena_use(prev);

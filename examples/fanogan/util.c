@@ -114,3 +114,23 @@ int fg_error_reword(const char *before, const char *after) {
 nb_tensor *fg_item(nb_tensor *batch, int64_t i) {
     return nb_reshape(nb_slice(batch, 0, i, i + 1), batch->ndim - 1, batch->shape + 1);
 }
+
+/* Nearest-neighbour enlargement by an integer factor, in place. */
+static int upscale(nb_image *img, int k) {
+    nb_image big;
+    if (k <= 1) return 0;
+    if (nb_image_alloc(&big, img->width * k, img->height * k, img->channels)) return -1;
+    int c = img->channels;
+    for (int y = 0; y < big.height; y++)
+        for (int x = 0; x < big.width; x++)
+            memcpy(big.pixels + ((size_t)y * big.width + x) * c,
+                   img->pixels + ((size_t)(y / k) * img->width + x / k) * c, (size_t)c);
+    nb_image_free(img);
+    *img = big;
+    return 0;
+}
+
+int fg_write_view(const char *path, nb_image *img, int image_size) {
+    int k = image_size > 0 && image_size < FG_VIEW_SIZE ? (FG_VIEW_SIZE + image_size - 1) / image_size : 1;
+    return upscale(img, k) || fg_write_png(path, img) ? -1 : 0;
+}
