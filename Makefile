@@ -7,6 +7,7 @@ CMAKE_FLAGS ?=
 
 all: build
 
+# missing Debian packages are installed with apt-get by .ci/deps.sh (as root)
 deps:
 	@bash .ci/deps.sh
 
