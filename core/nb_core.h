@@ -55,9 +55,11 @@ char *nb_shape_str(const nb_tensor *t, char *buf);
 
 /* ---- arenas -------------------------------------------------------------- */
 nb_arena *nb_arena_new(void);
-void nb_arena_reset(nb_arena *a); /* frees every tensor made in a since the last reset */
+/* Frees every tensor made in a since the last reset; their buffers are kept a
+ * few resets for the next steps' tensors of the same size (core/arena.c). */
+void nb_arena_reset(nb_arena *a);
 void nb_arena_free(nb_arena *a);
-size_t nb_arena_bytes(const nb_arena *a); /* bytes currently held */
+size_t nb_arena_bytes(const nb_arena *a); /* bytes held by live tensors and records */
 /* New tensors go to the current arena of the calling thread (a default one if
  * none was chosen). Returns the previous current arena. */
 nb_arena *nb_arena_use(nb_arena *a);

@@ -1,14 +1,20 @@
-/* parallel.c — threads and GEMM. OpenBLAS runs the matrix products; nabla's own
- * kernels run on a small pool of pthreads with the same thread count.
+/* parallel.c — threads and GEMM. nabla's kernels and its matrix products run
+ * on one small pool of pthreads.
  *
  * nb_parallel_for cuts [0, n) into chunks that depend only on n and the grain;
  * the caller and the workers take chunks from a shared counter. Which thread
  * runs a chunk varies, what a chunk computes does not, so a kernel that reduces
  * per chunk gives the same bits whatever the thread count.
  *
+ * nb_gemm cuts C into panels of whole rows or columns, fixed by the shape, and
+ * runs one single-threaded OpenBLAS product per panel on the pool. OpenBLAS's
+ * own threads are not used: a second pool of spinning threads beside ours would
+ * fight it for the cores between kernels. The panels do not depend on the
+ * thread count (one thread runs them all), so neither do the bits of C.
+ *
  * Idle workers spin for a few microseconds (back-to-back kernels are common)
- * and then sleep on a condition variable: they never burn a core that OpenBLAS
- * or another process could use, which matters on a busy machine. */
+ * and then sleep on a condition variable: they never burn a core that another
+ * process could use, which matters on a busy machine. */
 #include <pthread.h>
 #include <sched.h>
 #include <stdatomic.h>
@@ -107,7 +113,7 @@ void nb_set_num_threads(int n) {
     }
     n_threads = n;
     pthread_mutex_unlock(&pool_owner);
-    openblas_set_num_threads(n);
+    openblas_set_num_threads(1);
 }
 
 int nb_num_threads(void) {
@@ -147,9 +153,22 @@ void nb_parallel_for(int64_t n, int64_t grain, nb_range_fn body, void *ctx) {
     pthread_mutex_unlock(&pool_owner);
 }
 
-void nb_gemm(bool ta, bool tb, int64_t m, int64_t n, int64_t k, nb_real alpha, const nb_real *a,
-             int64_t lda, const nb_real *b, int64_t ldb, nb_real beta, nb_real *c, int64_t ldc) {
-    nb_num_threads(); /* applies NB_NUM_THREADS before the first product */
+/* ---- GEMM ------------------------------------------------------------------ */
+
+#define GEMM_SERIAL_FLOPS ((int64_t)1 << 20) /* below this, one call: a panel would cost more to hand out */
+#define GEMM_MAX_PANELS 8                     /* enough to balance 2-8 threads on a busy machine */
+#define GEMM_MIN_PANEL 64                     /* rows or columns; narrower panels waste the microkernel */
+
+typedef struct {
+    bool ta, tb, by_rows;
+    int64_t m, n, k, lda, ldb, ldc, width;
+    nb_real alpha, beta;
+    const nb_real *a, *b;
+    nb_real *c;
+} gemm_job;
+
+static void blas_gemm(bool ta, bool tb, int64_t m, int64_t n, int64_t k, nb_real alpha, const nb_real *a,
+                      int64_t lda, const nb_real *b, int64_t ldb, nb_real beta, nb_real *c, int64_t ldc) {
 #ifdef NB_DOUBLE
     cblas_dgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans,
                 (int)m, (int)n, (int)k, alpha, a, (int)lda, b, (int)ldb, beta, c, (int)ldc);
@@ -157,4 +176,33 @@ void nb_gemm(bool ta, bool tb, int64_t m, int64_t n, int64_t k, nb_real alpha, c
     cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans,
                 (int)m, (int)n, (int)k, alpha, a, (int)lda, b, (int)ldb, beta, c, (int)ldc);
 #endif
+}
+
+/* Panels [p0, p1): rows r of C take rows r of op(A) (column r of A when it is
+ * transposed); columns take columns of op(B) likewise. */
+static void gemm_panels(int64_t p0, int64_t p1, void *ctx) {
+    const gemm_job *j = ctx;
+    int64_t dim = j->by_rows ? j->m : j->n, lo = p0 * j->width, hi = p1 * j->width < dim ? p1 * j->width : dim;
+    if (j->by_rows)
+        blas_gemm(j->ta, j->tb, hi - lo, j->n, j->k, j->alpha, j->a + lo * (j->ta ? 1 : j->lda), j->lda, j->b,
+                  j->ldb, j->beta, j->c + lo * j->ldc, j->ldc);
+    else
+        blas_gemm(j->ta, j->tb, j->m, hi - lo, j->k, j->alpha, j->a, j->lda, j->b + lo * (j->tb ? j->ldb : 1),
+                  j->ldb, j->beta, j->c + lo, j->ldc);
+}
+
+void nb_gemm(bool ta, bool tb, int64_t m, int64_t n, int64_t k, nb_real alpha, const nb_real *a,
+             int64_t lda, const nb_real *b, int64_t ldb, nb_real beta, nb_real *c, int64_t ldc) {
+    nb_num_threads(); /* applies NB_NUM_THREADS, and OpenBLAS's single thread, before the first product */
+    if (m * n * k < GEMM_SERIAL_FLOPS || (m < 2 * GEMM_MIN_PANEL && n < 2 * GEMM_MIN_PANEL)) {
+        blas_gemm(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+        return;
+    }
+    /* cut the longer side of C into panels, a multiple of 16 wide, fixed by the shape */
+    bool by_rows = m > n;
+    int64_t dim = by_rows ? m : n, panels = dim / GEMM_MIN_PANEL;
+    if (panels > GEMM_MAX_PANELS) panels = GEMM_MAX_PANELS;
+    int64_t width = ((dim + panels - 1) / panels + 15) / 16 * 16;
+    gemm_job j = {ta, tb, by_rows, m, n, k, lda, ldb, ldc, width, alpha, beta, a, b, c};
+    nb_parallel_for((dim + width - 1) / width, 1, gemm_panels, &j);
 }

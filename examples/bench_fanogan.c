@@ -3,7 +3,9 @@
  *   critic  one WGAN-GP critic step (real + fake + gradient penalty, double backward)
  *   gen     one generator step
  *   enc     one izif encoder step (G and D frozen, eval mode)
- * Prints the median of --runs timings after --warmup, in milliseconds.
+ * Prints the median of --runs timings after --warmup, in milliseconds: wall
+ * time, or with --cpu the process's CPU time (all threads), which the other jobs
+ * of a shared machine disturb less; --only times one of the steps.
  *   build/bin/bench_fanogan --img 64 --channels 3 --batch 32 --threads 2 */
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,7 +15,8 @@
 
 typedef struct {
     int img, channels, batch, latent, threads, warmup, runs;
-    const char *arch;
+    const char *arch, *only;
+    bool cpu;
 } bench_opts;
 
 typedef struct {
@@ -26,9 +29,9 @@ typedef struct {
     int64_t i;
 } bench;
 
-static double now_ms(void) {
+static double now_ms(bool cpu) {
     struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
+    clock_gettime(cpu ? CLOCK_PROCESS_CPUTIME_ID : CLOCK_MONOTONIC, &t);
     return t.tv_sec * 1e3 + t.tv_nsec / 1e6;
 }
 
@@ -49,9 +52,9 @@ static double median_ms(bench *b, int (*fn)(bench *), const bench_opts *o) {
     for (int k = 0; k < o->warmup; k++)
         if (fn(b)) return -1;
     for (int k = 0; k < runs; k++) {
-        double t0 = now_ms();
+        double t0 = now_ms(o->cpu);
         if (fn(b)) return -1;
-        t[k] = now_ms() - t0;
+        t[k] = now_ms(o->cpu) - t0;
     }
     qsort(t, (size_t)runs, sizeof *t, cmp_double);
     return t[runs / 2];
@@ -59,13 +62,17 @@ static double median_ms(bench *b, int (*fn)(bench *), const bench_opts *o) {
 
 static int usage(void) {
     fprintf(stderr, "usage: bench_fanogan [--arch dcgan] [--img 64] [--channels 3] [--batch 32] [--latent 100]\n"
-                    "                     [--threads 2] [--warmup 3] [--runs 15]\n");
+                    "                     [--threads 2] [--warmup 3] [--runs 15] [--only critic|gen|enc] [--cpu]\n");
     return 2;
 }
 
 static int parse(int argc, char **argv, bench_opts *o) {
     for (int k = 1; k < argc; k++) {
         if (!strcmp(argv[k], "--help")) return usage();
+        if (!strcmp(argv[k], "--cpu")) {
+            o->cpu = true;
+            continue;
+        }
         if (k + 1 >= argc) return usage();
         const char *f = argv[k], *v = argv[++k];
         int *slot = !strcmp(f, "--img") ? &o->img : !strcmp(f, "--channels") ? &o->channels
@@ -73,13 +80,14 @@ static int parse(int argc, char **argv, bench_opts *o) {
                   : !strcmp(f, "--threads") ? &o->threads : !strcmp(f, "--warmup") ? &o->warmup
                   : !strcmp(f, "--runs") ? &o->runs : NULL;
         if (!strcmp(f, "--arch")) o->arch = v;
+        else if (!strcmp(f, "--only") && (!strcmp(v, "critic") || !strcmp(v, "gen") || !strcmp(v, "enc"))) o->only = v;
         else if (!slot || (*slot = atoi(v)) < (slot == &o->warmup ? 0 : 1)) return usage();
     }
     return 0;
 }
 
 int main(int argc, char **argv) {
-    bench_opts o = {64, 3, 32, 100, 2, 3, 15, "dcgan"};
+    bench_opts o = {64, 3, 32, 100, 2, 3, 15, "dcgan", NULL, false};
     if (parse(argc, argv, &o)) return 2;
     nb_set_num_threads(o.threads);
     nb_seed(0);
@@ -97,10 +105,11 @@ int main(int argc, char **argv) {
     b.og = nb_Adam(nb_module_parameters(b.m->generator), adam);
     b.oe = nb_Adam(nb_module_parameters(b.m->encoder), adam);
     b.real = nb_uniform(NB_SHAPE(o.batch, o.channels, o.img, o.img), -1, 1);
-    printf("nabla %s, threads %d, img %dx%dx%d, batch %d\n", NB_REAL_NAME, o.threads, o.img, o.img,
-           o.channels, o.batch);
+    printf("nabla %s, threads %d, img %dx%dx%d, batch %d, %s time\n", NB_REAL_NAME, o.threads, o.img, o.img,
+           o.channels, o.batch, o.cpu ? "CPU" : "wall");
     struct { const char *name; int (*fn)(bench *); } steps[] = {{"critic", critic}, {"gen", gen}, {"enc", enc}};
     for (int k = 0; k < 3; k++) {
+        if (o.only && strcmp(o.only, steps[k].name)) continue;
         double ms = median_ms(&b, steps[k].fn, &o);
         if (ms < 0) goto fail;
         printf("%-7s median %9.2f ms\n", steps[k].name, ms);

@@ -111,6 +111,29 @@ static void test_arena_reset_releases_a_step(void **s) {
     TU_NO_ERROR();
 }
 
+/* A reset keeps the step's buffers for the next step's tensors of the same
+ * size (core/arena.c): the same shapes get the same memory back, others new. */
+static void test_arena_recycles_buffers_of_a_step(void **s) {
+    (void)s;
+    nb_arena *a = nb_arena_new(), *prev = nb_arena_use(a);
+    nb_tensor *big = nb_zeros(NB_SHAPE(512, 512)), *mid = nb_zeros(NB_SHAPE(100, 100));
+    nb_real *big_data = big->data, *mid_data = mid->data;
+    for (int step = 0; step < 3; step++) {
+        nb_arena_reset(a);
+        assert_true(nb_arena_bytes(a) <= 64 * 1024 + 64);
+        nb_tensor *m2 = nb_ones(NB_SHAPE(100, 100)), *b2 = nb_ones(NB_SHAPE(512, 512));
+        nb_tensor *other = nb_ones(NB_SHAPE(300, 300));
+        assert_ptr_equal(m2->data, mid_data);
+        assert_ptr_equal(b2->data, big_data);
+        assert_ptr_not_equal(other->data, big_data);
+        assert_ptr_not_equal(other->data, mid_data);
+        assert_true(b2->data[512 * 512 - 1] == 1 && m2->data[0] == 1); /* written afresh */
+    }
+    nb_arena_use(prev);
+    nb_arena_free(a);
+    TU_NO_ERROR();
+}
+
 static void test_rng_is_deterministic(void **s) {
     (void)s;
     nb_seed(7);
@@ -126,10 +149,8 @@ static void test_rng_is_deterministic(void **s) {
     for (int i = 0; i < 1000; i++) assert_true(c->data[i] >= -1 && c->data[i] < 1);
 }
 
-/* A layer big enough to take the parallel paths. The same seed and thread
- * count give the same bits. OpenBLAS may sum a GEMM in another order for
- * another thread count, so across thread counts only nabla's own kernels
- * (everything but GEMM) are bit-identical. */
+/* A layer big enough to take the parallel paths, GEMM panels included: the
+ * same seed gives the same bits on any thread count (core/parallel.c). */
 static void run_layer(int threads, bool with_gemm, nb_real *out) {
     nb_set_num_threads(threads);
     nb_seed(99);
@@ -142,16 +163,21 @@ static void run_layer(int threads, bool with_gemm, nb_real *out) {
     out[g->numel] = L->data[0];
 }
 
-static void test_deterministic_for_a_thread_count(void **s) {
+static void test_deterministic_on_any_thread_count(void **s) {
     (void)s;
     int64_t n = 256 * 300 + 1;
     nb_tensor *a = nb_tensor_new(NB_SHAPE(n)), *b = nb_tensor_new(NB_SHAPE(n));
     run_layer(2, true, a->data);
     run_layer(2, true, b->data);
     assert_memory_equal(a->data, b->data, (size_t)n * sizeof(nb_real));
-    run_layer(1, false, a->data);
-    run_layer(2, false, b->data);
-    assert_memory_equal(a->data, b->data, (size_t)n * sizeof(nb_real));
+    for (int threads = 1; threads <= 3; threads++) {
+        run_layer(threads, false, a->data);
+        run_layer(2, false, b->data);
+        assert_memory_equal(a->data, b->data, (size_t)n * sizeof(nb_real));
+        run_layer(threads, true, a->data);
+        run_layer(2, true, b->data);
+        assert_memory_equal(a->data, b->data, (size_t)n * sizeof(nb_real));
+    }
     nb_set_num_threads(2);
     TU_NO_ERROR();
 }
@@ -228,8 +254,9 @@ int main(void) {
         TU_TEST(test_only_needed_branches_run),
         TU_TEST(test_errors_propagate_and_name_shapes),
         TU_TEST(test_arena_reset_releases_a_step),
+        TU_TEST(test_arena_recycles_buffers_of_a_step),
         TU_TEST(test_rng_is_deterministic),
-        TU_TEST(test_deterministic_for_a_thread_count),
+        TU_TEST(test_deterministic_on_any_thread_count),
         TU_TEST(test_mlp_learns_toy_regression),
         TU_TEST(test_gradient_penalty_mlp_critic),
     };
