@@ -168,6 +168,7 @@ static int set_value(fg_options *o, int k, const char *v) {
     case T_LLONG: {
         long long x = strtoll(v, &end, 10);
         if (errno || end == v || *end || x < d->lo || x > d->hi) break;
+        if (d->off == OFF(channels) && x == 2) break; /* images are gray or RGB */
         if (d->type == T_INT)
             *(int *)field = (int)x;
         else
@@ -205,7 +206,9 @@ static int set_value(fg_options *o, int k, const char *v) {
             if (!strcmp(v, distance_names[i])) return *(int *)field = i, 0;
         break;
     }
-    if (d->type == T_INT || d->type == T_LLONG)
+    if (d->off == OFF(channels))
+        fprintf(stderr, "fanogan: --%s needs 1 (gray) or 3 (RGB), got '%s'\n", d->name, v);
+    else if (d->type == T_INT || d->type == T_LLONG)
         fprintf(stderr, "fanogan: --%s needs an integer in %.0f..%.0f, got '%s'\n", d->name, d->lo, d->hi, v);
     else if (d->type == T_REAL)
         fprintf(stderr, "fanogan: --%s needs a number in [%g, %g], got '%s'\n", d->name, d->lo, d->hi, v);
@@ -222,7 +225,7 @@ static void format_value(const fg_options *o, int k, char *buf, size_t size) {
     case T_STR: snprintf(buf, size, "%s", *(const char *const *)field ? *(const char *const *)field : ""); break;
     case T_INT: snprintf(buf, size, "%d", *(const int *)field); break;
     case T_LLONG: snprintf(buf, size, "%lld", *(const long long *)field); break;
-    case T_REAL: snprintf(buf, size, "%.17g", *(const double *)field); break;
+    case T_REAL: fg_format_real(buf, size, *(const double *)field); break;
     case T_ARCH: snprintf(buf, size, "%s", nb_fanogan_arch_name(*(const int *)field)); break;
     case T_MODE: snprintf(buf, size, "%s", nb_fanogan_encoder_mode_name(*(const int *)field)); break;
     case T_DIST: snprintf(buf, size, "%s", fg_distance_name(*(const int *)field)); break;

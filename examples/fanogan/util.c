@@ -1,6 +1,7 @@
 /* util.c — small helpers of the fanogan tool: folders, paths, files, time,
  * seeds and thread settings. */
 #include <errno.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -97,6 +98,15 @@ char *fg_read_text(const char *path) {
     }
     buf[n] = 0;
     return buf;
+}
+
+/* The fewest significant digits (from 6) that read back as the same double:
+ * 2e-4 prints as 0.0002, not 0.00020000000000000001 as %.17g gives. */
+void fg_format_real(char *buf, size_t size, double v) {
+    for (int digits = 6; digits <= 17; digits++) {
+        snprintf(buf, size, "%.*g", digits, v);
+        if (!isfinite(v) || strtod(buf, NULL) == v) return;
+    }
 }
 
 void fg_set_threads(const fg_options *o) {
