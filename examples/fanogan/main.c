@@ -29,10 +29,8 @@ static int resolve_model(fg_options *o) {
     cfg.latent_dim = o->latent;
     cfg.dim = o->dim;
     if (!nb_fanogan_config_check(&cfg)) return 0;
-    const char *msg = nb_error(), *prefix = "fanogan: ";
     char what[512];
-    if (!msg) msg = "no model can be made of these options";
-    snprintf(what, sizeof what, "%s", !strncmp(msg, prefix, strlen(prefix)) ? msg + strlen(prefix) : msg);
+    snprintf(what, sizeof what, "%s", fg_model_message());
     nb_error_clear();
     nb_error_set("--img-size %d --arch %s: %s", o->img_size, nb_fanogan_arch_name(o->arch), what);
     return 2;

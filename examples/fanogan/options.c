@@ -37,7 +37,7 @@ static const opt_def opts[] = {
     {"out", "DIR", "the run's folder (default fanogan-run)", T_STR, OFF(out), 0, 0, ALL, false},
     {"arch", "NAME", "dcgan, dcgan-t, resnet or mlp (default dcgan)", T_ARCH, OFF(arch), 0, 0, TG, true},
     {"img-size", "N", "image height and width, a multiple of 16 for the convolutional networks\n"
-                      "(default 32 for Fashion-MNIST, padded from 28; 64 otherwise)",
+                      "(default 32 for Fashion-MNIST, padded from 28, or 28 for mlp; 64 otherwise)",
      T_INT, OFF(img_size), 4, 1024, TG, true},
     {"channels", "N", "1 (gray) or 3 (RGB) (default: as the training images)", T_INT, OFF(channels), 1, 3, TG,
      true},
@@ -151,6 +151,13 @@ static int find_opt(const char *name, size_t len) {
     return -1;
 }
 
+/* The model's message about option d's value (without its own "fanogan: "). */
+static int model_error(const opt_def *d) {
+    fprintf(stderr, "fanogan: --%s: %s\n", d->name, fg_model_message());
+    nb_error_clear();
+    return -1;
+}
+
 /* Stores the text value v of option k into o; a message on stderr and -1 when
  * v does not fit. */
 static int set_value(fg_options *o, int k, const char *v) {
@@ -183,21 +190,13 @@ static int set_value(fg_options *o, int k, const char *v) {
     }
     case T_ARCH: {
         nb_fanogan_arch a;
-        if (nb_fanogan_arch_parse(v, &a)) {
-            fprintf(stderr, "fanogan: --%s: %s\n", d->name, nb_error());
-            nb_error_clear();
-            return -1;
-        }
+        if (nb_fanogan_arch_parse(v, &a)) return model_error(d);
         *(int *)field = (int)a;
         return 0;
     }
     case T_MODE: {
         nb_fanogan_encoder_mode m;
-        if (nb_fanogan_encoder_mode_parse(v, &m)) {
-            fprintf(stderr, "fanogan: --%s: %s\n", d->name, nb_error());
-            nb_error_clear();
-            return -1;
-        }
+        if (nb_fanogan_encoder_mode_parse(v, &m)) return model_error(d);
         *(int *)field = (int)m;
         return 0;
     }

@@ -148,3 +148,11 @@ int fg_scores_read(const char *path, fg_scores *s) {
     free(text);
     return 0;
 }
+
+int fg_run_scores_read(const fg_options *o, fg_scores *s) {
+    char path[4200];
+    if (fg_path(path, sizeof path, "%s/score.csv", o->out)) return -1;
+    if (!fg_file_exists(path))
+        return nb_error_set("%s has no score.csv: run fanogan score --out %s first", o->out, o->out), -1;
+    return fg_scores_read(path, s);
+}

@@ -133,6 +133,8 @@ int fg_scores_alloc(fg_scores *s, int64_t n);
 void fg_scores_free(fg_scores *s);
 int fg_scores_write(const char *path, const fg_scores *s);
 int fg_scores_read(const char *path, fg_scores *s);
+/* OUT/score.csv, with a hint when score has not run. */
+int fg_run_scores_read(const fg_options *o, fg_scores *s);
 /* One CSV field, quoted (RFC 4180) when it holds a comma, a quote or a newline. */
 void fg_csv_field(FILE *f, const char *v);
 
@@ -245,6 +247,9 @@ void fg_format_real(char *buf, size_t size, double v);
 void fg_set_threads(const fg_options *o);
 /* Image i of a batch [N, ...] as a [...] view. */
 nb_tensor *fg_item(nb_tensor *batch, int64_t i);
+/* The pending error message without the "fanogan: " the model's messages
+ * start with (the tool adds its own). */
+const char *fg_model_message(void);
 /* Replaces the pending error message m by before + m + after; returns -1. */
 int fg_error_reword(const char *before, const char *after);
 

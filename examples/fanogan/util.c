@@ -121,6 +121,12 @@ int fg_error_reword(const char *before, const char *after) {
     return -1;
 }
 
+const char *fg_model_message(void) {
+    const char *msg = nb_error(), *prefix = "fanogan: ";
+    if (!msg) return "failed";
+    return strncmp(msg, prefix, strlen(prefix)) ? msg : msg + strlen(prefix);
+}
+
 nb_tensor *fg_item(nb_tensor *batch, int64_t i) {
     return nb_reshape(nb_slice(batch, 0, i, i + 1), batch->ndim - 1, batch->shape + 1);
 }
