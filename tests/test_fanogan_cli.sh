@@ -89,6 +89,10 @@ cut -d, -f1-3,5- "$WORK/b/losses.csv" > "$WORK/b.losses"
 cmp -s "$WORK/a.losses" "$WORK/b.losses" || { diff "$WORK/a.losses" "$WORK/b.losses"; fail "resumed losses differ"; }
 for r in a b; do
   expect_rc 0 "$log" -- "$FANOGAN" train-encoder --out "$WORK/$r" --encoder-epochs 1
+  if [ $r = a ]; then # not scored yet: no threshold to decide with
+    expect_rc 1 "$log" -- "$FANOGAN" predict --out "$WORK/a" "$TEST/good/000.png"
+    grep -q "^fanogan: no threshold: $WORK/a has no metrics.json" "$log" || { cat "$log"; fail "predict before score"; }
+  fi
   expect_rc 0 "$log" -- "$FANOGAN" score --out "$WORK/$r"
 done
 cmp -s "$WORK/a/score.csv" "$WORK/b/score.csv" || fail "resumed run scores differently from the straight one"

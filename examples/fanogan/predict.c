@@ -119,8 +119,9 @@ static int read_settings(predict_run *p) {
         if (!isnan(v)) p->vmax = v;
     }
     if (isnan(p->threshold))
-        return nb_error_set("no threshold: %s has none (run fanogan score on labeled test data, or give "
-                            "--threshold X)", path), -1;
+        return nb_error_set("no threshold: %s %s (run fanogan score --out %s on labeled test data, or give "
+                            "--threshold X)", fg_file_exists(path) ? path : o->out,
+                            fg_file_exists(path) ? "has none" : "has no metrics.json", o->out), -1;
     return 0;
 }
 
