@@ -150,9 +150,8 @@ static int compare_examples(compare_run *c) {
 int fg_compare(const fg_options *o) {
     compare_run c = {.o = o};
     fg_data d;
-    char path[4200];
-    if (fg_path(path, sizeof path, "%s/score.csv", o->out) || fg_scores_read(path, &c.s)) return -1;
-    int rc = c.s.n < 1 ? (nb_error_set("%s is empty", path), -1) : 0;
+    if (fg_run_scores_read(o, &c.s)) return -1;
+    int rc = c.s.n < 1 ? (nb_error_set("%s/score.csv has no rows", o->out), -1) : 0;
     if (!rc) rc = read_metrics(&c) || fg_data_parse(o->data, &d) ? -1 : 0;
     if (!rc) rc = (c.m = fg_load_trained(o)) && (c.ds = fg_data_open(&d, false)) ? 0 : -1;
     if (!rc) {

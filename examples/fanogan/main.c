@@ -13,7 +13,9 @@
 #include "tool.h"
 
 /* Image size and channel count from the data when not given; then the
- * model's configuration must be valid. */
+ * model's configuration must be valid. 0; -1 on an error; 2 when the options
+ * do not make a model (the data's own sizes always do, and the option ranges
+ * keep everything else in the model's, so it is --img-size for --arch). */
 static int resolve_model(fg_options *o) {
     fg_data d;
     nb_dataset *train = NULL;
@@ -26,22 +28,20 @@ static int resolve_model(fg_options *o) {
     cfg.channels = o->channels;
     cfg.latent_dim = o->latent;
     cfg.dim = o->dim;
-    return nb_fanogan_config_check(&cfg);
+    if (!nb_fanogan_config_check(&cfg)) return 0;
+    char what[512];
+    snprintf(what, sizeof what, "%s", fg_model_message());
+    nb_error_clear();
+    nb_error_set("--img-size %d --arch %s: %s", o->img_size, nb_fanogan_arch_name(o->arch), what);
+    return 2;
 }
 
-/* A fresh GAN makes an old encoder meaningless: remove it. */
-static void drop_stale_encoder(const fg_options *o) {
-    char path[4200];
-    fg_checkpoint_path(o, PHASE_ENCODER, path, sizeof path);
-    if (!o->resume && fg_file_exists(path) && remove(path) == 0)
-        fprintf(stderr, "fanogan: removed %s, trained with the previous GAN\n", path);
-}
-
+/* 0 done, -1 an error, 2 options that make no model. */
 static int run_command(fg_command cmd, fg_options *o) {
     fg_set_threads(o);
     if (cmd == CMD_TRAIN_GAN || cmd == CMD_RUN) {
-        if (resolve_model(o) || fg_options_save(o)) return -1;
-        drop_stale_encoder(o);
+        int rc = resolve_model(o);
+        if (rc || fg_options_save(o)) return rc ? rc : -1;
     } else if (cmd == CMD_TRAIN_ENCODER || cmd == CMD_SCORE) {
         if (fg_options_save(o)) return -1;
     }
@@ -79,10 +79,11 @@ int main(int argc, char **argv) {
     int rc = fg_options_parse(cmd, argc - 1, argv + 1, &o);
     if (rc == 1 || rc == 2) fg_usage(cmd, rc == 1 ? stdout : stderr);
     if (rc == 0) {
-        fg_interrupt_install();
-        if (run_command(cmd, &o)) {
+        rc = run_command(cmd, &o);
+        if (rc) {
             fprintf(stderr, "fanogan: %s\n", nb_error() ? nb_error() : "failed");
-            rc = fg_interrupted() ? 130 : 1;
+            if (rc == 2) fg_usage(cmd, stderr);
+            rc = rc == 2 ? 2 : fg_interrupted() ? 130 : 1;
         }
     } else {
         rc = rc == 1 ? 0 : rc == 2 ? 2 : 1;

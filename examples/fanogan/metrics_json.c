@@ -90,12 +90,12 @@ static void put_string(FILE *f, const char *s) {
     fputc('"', f);
 }
 
-/* a number, null when not finite (JSON has no NaN) */
+/* a number, exact but as short as can be; null when not finite (JSON has no
+ * NaN or Infinity) */
 static void put_value(FILE *f, double v) {
-    if (isfinite(v))
-        fprintf(f, "%.17g", v);
-    else
-        fputs("null", f);
+    char buf[32];
+    fg_format_real(buf, sizeof buf, v);
+    fputs(isfinite(v) ? buf : "null", f);
 }
 
 /* one "key": value line of the top object */

@@ -37,7 +37,7 @@ static const opt_def opts[] = {
     {"out", "DIR", "the run's folder (default fanogan-run)", T_STR, OFF(out), 0, 0, ALL, false},
     {"arch", "NAME", "dcgan, dcgan-t, resnet or mlp (default dcgan)", T_ARCH, OFF(arch), 0, 0, TG, true},
     {"img-size", "N", "image height and width, a multiple of 16 for the convolutional networks\n"
-                      "(default 32 for Fashion-MNIST, padded from 28; 64 otherwise)",
+                      "(default 32 for Fashion-MNIST, padded from 28, or 28 for mlp; 64 otherwise)",
      T_INT, OFF(img_size), 4, 1024, TG, true},
     {"channels", "N", "1 (gray) or 3 (RGB) (default: as the training images)", T_INT, OFF(channels), 1, 3, TG,
      true},
@@ -151,6 +151,13 @@ static int find_opt(const char *name, size_t len) {
     return -1;
 }
 
+/* The model's message about option d's value (without its own "fanogan: "). */
+static int model_error(const opt_def *d) {
+    fprintf(stderr, "fanogan: --%s: %s\n", d->name, fg_model_message());
+    nb_error_clear();
+    return -1;
+}
+
 /* Stores the text value v of option k into o; a message on stderr and -1 when
  * v does not fit. */
 static int set_value(fg_options *o, int k, const char *v) {
@@ -168,6 +175,7 @@ static int set_value(fg_options *o, int k, const char *v) {
     case T_LLONG: {
         long long x = strtoll(v, &end, 10);
         if (errno || end == v || *end || x < d->lo || x > d->hi) break;
+        if (d->off == OFF(channels) && x == 2) break; /* images are gray or RGB */
         if (d->type == T_INT)
             *(int *)field = (int)x;
         else
@@ -182,21 +190,13 @@ static int set_value(fg_options *o, int k, const char *v) {
     }
     case T_ARCH: {
         nb_fanogan_arch a;
-        if (nb_fanogan_arch_parse(v, &a)) {
-            fprintf(stderr, "fanogan: --%s: %s\n", d->name, nb_error());
-            nb_error_clear();
-            return -1;
-        }
+        if (nb_fanogan_arch_parse(v, &a)) return model_error(d);
         *(int *)field = (int)a;
         return 0;
     }
     case T_MODE: {
         nb_fanogan_encoder_mode m;
-        if (nb_fanogan_encoder_mode_parse(v, &m)) {
-            fprintf(stderr, "fanogan: --%s: %s\n", d->name, nb_error());
-            nb_error_clear();
-            return -1;
-        }
+        if (nb_fanogan_encoder_mode_parse(v, &m)) return model_error(d);
         *(int *)field = (int)m;
         return 0;
     }
@@ -205,7 +205,9 @@ static int set_value(fg_options *o, int k, const char *v) {
             if (!strcmp(v, distance_names[i])) return *(int *)field = i, 0;
         break;
     }
-    if (d->type == T_INT || d->type == T_LLONG)
+    if (d->off == OFF(channels))
+        fprintf(stderr, "fanogan: --%s needs 1 (gray) or 3 (RGB), got '%s'\n", d->name, v);
+    else if (d->type == T_INT || d->type == T_LLONG)
         fprintf(stderr, "fanogan: --%s needs an integer in %.0f..%.0f, got '%s'\n", d->name, d->lo, d->hi, v);
     else if (d->type == T_REAL)
         fprintf(stderr, "fanogan: --%s needs a number in [%g, %g], got '%s'\n", d->name, d->lo, d->hi, v);
@@ -222,7 +224,7 @@ static void format_value(const fg_options *o, int k, char *buf, size_t size) {
     case T_STR: snprintf(buf, size, "%s", *(const char *const *)field ? *(const char *const *)field : ""); break;
     case T_INT: snprintf(buf, size, "%d", *(const int *)field); break;
     case T_LLONG: snprintf(buf, size, "%lld", *(const long long *)field); break;
-    case T_REAL: snprintf(buf, size, "%.17g", *(const double *)field); break;
+    case T_REAL: fg_format_real(buf, size, *(const double *)field); break;
     case T_ARCH: snprintf(buf, size, "%s", nb_fanogan_arch_name(*(const int *)field)); break;
     case T_MODE: snprintf(buf, size, "%s", nb_fanogan_encoder_mode_name(*(const int *)field)); break;
     case T_DIST: snprintf(buf, size, "%s", fg_distance_name(*(const int *)field)); break;

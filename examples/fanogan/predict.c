@@ -83,7 +83,7 @@ static int predict_batch(predict_run *p, const path_list *l, int64_t from, int64
     if (!x || fg_score_images(p->m, p->o, x, &sc)) return -1;
     for (int64_t j = 0; j < k; j++) {
         const char *path = l->paths[from + j];
-        char stem[200], heat[4500], row[5000];
+        char stem[200], heat[4500], row[160], threshold[32];
         fg_stem(path, stem, sizeof stem);
         if (fg_path(heat, sizeof heat, "%s/heatmaps/%04lld_%s.png", p->dir, (long long)(from + j), stem) ||
             fg_write_heatmap(heat, fg_item(x, j), fg_item(sc.residual, j), p->vmax))
@@ -91,10 +91,16 @@ static int predict_batch(predict_run *p, const path_list *l, int64_t from, int64
         double score = sc.anomaly_score->data[j];
         bool anomalous = score >= p->threshold;
         p->n_anomalous += anomalous;
-        snprintf(row, sizeof row, "%s,%.9g,%.9g,%.9g,%d,%.9g,%s\n", path, (double)sc.img_distance->data[j], score,
-                 (double)sc.z_distance->data[j], anomalous, p->threshold, heat);
-        fputs(row, stdout);
-        fputs(row, p->csv);
+        fg_format_real(threshold, sizeof threshold, p->threshold);
+        snprintf(row, sizeof row, ",%.9g,%.9g,%.9g,%d,%s,", (double)sc.img_distance->data[j], score,
+                 (double)sc.z_distance->data[j], anomalous, threshold);
+        FILE *to[2] = {stdout, p->csv};
+        for (int f = 0; f < 2; f++) {
+            fg_csv_field(to[f], path);
+            fputs(row, to[f]);
+            fg_csv_field(to[f], heat);
+            fputc('\n', to[f]);
+        }
     }
     return 0;
 }
@@ -113,8 +119,9 @@ static int read_settings(predict_run *p) {
         if (!isnan(v)) p->vmax = v;
     }
     if (isnan(p->threshold))
-        return nb_error_set("no threshold: %s has none (run fanogan score on labeled test data, or give "
-                            "--threshold X)", path), -1;
+        return nb_error_set("no threshold: %s %s (run fanogan score --out %s on labeled test data, or give "
+                            "--threshold X)", fg_file_exists(path) ? path : o->out,
+                            fg_file_exists(path) ? "has none" : "has no metrics.json", o->out), -1;
     return 0;
 }
 

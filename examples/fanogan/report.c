@@ -118,7 +118,7 @@ int fg_report(const fg_options *o) {
     if (!r) return nb_error_set("report: out of memory"), -1;
     char path[4200], html[4200];
     nb_report rep = {0};
-    int rc = fg_path(path, sizeof path, "%s/score.csv", o->out) || fg_scores_read(path, &r->s) ? -1 : 0;
+    int rc = fg_run_scores_read(o, &r->s);
     if (!rc) rc = fg_path(path, sizeof path, "%s/losses.csv", o->out) || loss_series(r, path) ? -1 : 0;
     if (!rc) rc = fg_path(path, sizeof path, "%s/compare/examples.csv", o->out) || read_examples(r, path) ? -1 : 0;
     if (!rc) rc = fg_defect_types(&r->s, &r->types, &r->defect_names, &r->n_defects);

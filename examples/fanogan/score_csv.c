@@ -39,7 +39,7 @@ void fg_scores_free(fg_scores *s) {
     memset(s, 0, sizeof *s);
 }
 
-static void put_field(FILE *f, const char *v) {
+void fg_csv_field(FILE *f, const char *v) {
     if (!strpbrk(v, ",\"\n\r")) {
         fputs(v, f);
         return;
@@ -59,9 +59,9 @@ int fg_scores_write(const char *path, const fg_scores *s) {
     if (!f) return nb_error_set("cannot write %s: %s", tmp, strerror(errno)), -1;
     fprintf(f, "%s\n", header);
     for (int64_t i = 0; i < s->n; i++) {
-        put_field(f, s->path[i] ? s->path[i] : "");
+        fg_csv_field(f, s->path[i] ? s->path[i] : "");
         fprintf(f, ",%d,%.9g,%.9g,%.9g,", s->label[i], s->img_distance[i], s->anomaly_score[i], s->z_distance[i]);
-        put_field(f, s->defect[i] ? s->defect[i] : "");
+        fg_csv_field(f, s->defect[i] ? s->defect[i] : "");
         fputc('\n', f);
     }
     if (fclose(f) || rename(tmp, path)) return nb_error_set("cannot write %s: %s", path, strerror(errno)), -1;
@@ -147,4 +147,12 @@ int fg_scores_read(const char *path, fg_scores *s) {
     s->n = n;
     free(text);
     return 0;
+}
+
+int fg_run_scores_read(const fg_options *o, fg_scores *s) {
+    char path[4200];
+    if (fg_path(path, sizeof path, "%s/score.csv", o->out)) return -1;
+    if (!fg_file_exists(path))
+        return nb_error_set("%s has no score.csv: run fanogan score --out %s first", o->out, o->out), -1;
+    return fg_scores_read(path, s);
 }

@@ -36,7 +36,7 @@ int fg_score_images(nb_fanogan *m, const fg_options *o, nb_tensor *x, nb_fanogan
         int64_t n = k - at < b ? k - at : b;
         nb_arena_use(scratch);
         nb_tensor *chunk = nb_zeros(4, (int64_t[]){b, x->shape[1], x->shape[2], x->shape[3]});
-        nb_fanogan_scores s;
+        nb_fanogan_scores s = {0};
         if (chunk) memcpy(chunk->data, x->data + at * per, (size_t)(n * per) * sizeof *x->data);
         rc = !chunk || nb_fanogan_score(m, chunk, &so, &s) ? -1 : 0;
         nb_arena_use(caller);

@@ -133,6 +133,10 @@ int fg_scores_alloc(fg_scores *s, int64_t n);
 void fg_scores_free(fg_scores *s);
 int fg_scores_write(const char *path, const fg_scores *s);
 int fg_scores_read(const char *path, fg_scores *s);
+/* OUT/score.csv, with a hint when score has not run. */
+int fg_run_scores_read(const fg_options *o, fg_scores *s);
+/* One CSV field, quoted (RFC 4180) when it holds a comma, a quote or a newline. */
+void fg_csv_field(FILE *f, const char *v);
 
 /* What score.c measures and metrics.json holds. */
 typedef struct {
@@ -210,9 +214,11 @@ void fg_progress_update(fg_progress *p, int64_t done, const char *status);
 void fg_progress_end(fg_progress *p, const char *status);
 
 /* ---- interrupts (interrupt.c) --------------------------------------------------------------- */
-/* SIGINT / SIGTERM set a flag that training checks between steps; a second
- * SIGINT ends the program at once. */
+/* While installed (during training), SIGINT / SIGTERM set a flag that
+ * training checks between steps; a second SIGINT ends the program at once.
+ * Removed, they end it at once. */
 void fg_interrupt_install(void);
+void fg_interrupt_remove(void);
 bool fg_interrupted(void);
 
 /* ---- small helpers (util.c) ------------------------------------------------------------------ */
@@ -235,9 +241,15 @@ uint64_t fg_mix_seed(uint64_t seed, uint64_t stream, uint64_t index);
 void fg_stem(const char *path, char *buf, size_t size);
 /* Text of a file (malloc'ed, NUL-terminated), NULL with an error. */
 char *fg_read_text(const char *path);
+/* A real for people and for files read back: the shortest text (at least 6
+ * significant digits) that parses to exactly v. size: 32 is enough. */
+void fg_format_real(char *buf, size_t size, double v);
 void fg_set_threads(const fg_options *o);
 /* Image i of a batch [N, ...] as a [...] view. */
 nb_tensor *fg_item(nb_tensor *batch, int64_t i);
+/* The pending error message without the "fanogan: " the model's messages
+ * start with (the tool adds its own). */
+const char *fg_model_message(void);
 /* Replaces the pending error message m by before + m + after; returns -1. */
 int fg_error_reword(const char *before, const char *after);
 

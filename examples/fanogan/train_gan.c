@@ -83,6 +83,16 @@ static int gan_setup(fg_trainer *t, const fg_options *o) {
     return 0;
 }
 
+/* A GAN that trains on (fresh, or resumed for more epochs) makes the encoder
+ * trained against the old one meaningless, and encoder.npz holds that old G
+ * and D, which score would go on using: remove it. */
+static void drop_stale_encoder(const fg_options *o) {
+    char path[4200];
+    fg_checkpoint_path(o, PHASE_ENCODER, path, sizeof path);
+    if (fg_file_exists(path) && remove(path) == 0)
+        fprintf(stderr, "fanogan: removed %s, trained with the previous GAN\n", path);
+}
+
 int fg_train_gan(const fg_options *o) {
     gan_ctx c = {nb_fanogan_train_defaults(), NULL, 0};
     c.train.lambda_gp = o->lambda_gp;
@@ -101,6 +111,7 @@ int fg_train_gan(const fg_options *o) {
                 nb_fanogan_arch_name(t.st.model->cfg.arch), t.st.model->cfg.image_size, t.st.model->cfg.image_size,
                 t.st.model->cfg.channels, t.st.model->cfg.latent_dim, (long long)nb_dataset_size(t.train),
                 o->gan_epochs);
+        if (t.pos.epoch < t.epochs) drop_stale_encoder(o);
         rc = c.z ? fg_trainer_run(&t) : -1;
     }
     fg_trainer_free(&t);

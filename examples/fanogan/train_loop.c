@@ -111,6 +111,11 @@ int fg_trainer_run(fg_trainer *t) {
     int64_t n = nb_dataset_size(t->train), limit = o->max_train && o->max_train < n ? o->max_train : n;
     int64_t bs = o->batch < limit ? o->batch : limit, per_epoch = limit / bs;
     if (t->pos.batch >= per_epoch) t->pos.batch = 0, t->pos.epoch++; /* --batch or --max-train changed */
+    if (t->pos.epoch >= t->epochs) {
+        /* (and the losses log stays as it is: the next phase's rows are still valid) */
+        fprintf(stderr, "fanogan: %s: training already done (%lld of %d epochs)\n", t->ckpt, t->pos.epoch, t->epochs);
+        return 0;
+    }
     fg_loss_log log;
     if (fg_loss_log_open(&log, o, t->phase, t->saved ? t->pos.step : -1)) return -1;
     fg_progress p;
@@ -118,6 +123,7 @@ int fg_trainer_run(fg_trainer *t) {
                       t->pos.epoch * per_epoch + t->pos.batch);
     nb_arena *batches = nb_arena_new();
     t->saved_at = fg_now();
+    fg_interrupt_install();
     int rc = 0;
     while (!rc && t->pos.epoch < t->epochs) {
         uint64_t seed = fg_mix_seed((uint64_t)o->seed, STREAM_LOADER + t->phase, (uint64_t)t->pos.epoch);
@@ -130,6 +136,7 @@ int fg_trainer_run(fg_trainer *t) {
         bool due = t->pos.epoch == t->epochs || fg_now() - t->saved_at >= SAVE_EVERY;
         rc = fg_loss_log_flush(&log, t->pos.seconds) || t->end_epoch(t) || (due && save(t)) ? -1 : 0;
     }
+    fg_interrupt_remove();
     char status[160] = "";
     if (rc == 1) {
         /* Ctrl-C: keep what was done */

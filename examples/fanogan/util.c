@@ -1,6 +1,7 @@
 /* util.c — small helpers of the fanogan tool: folders, paths, files, time,
  * seeds and thread settings. */
 #include <errno.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -99,6 +100,15 @@ char *fg_read_text(const char *path) {
     return buf;
 }
 
+/* The fewest significant digits (from 6) that read back as the same double:
+ * 2e-4 prints as 0.0002, not 0.00020000000000000001 as %.17g gives. */
+void fg_format_real(char *buf, size_t size, double v) {
+    for (int digits = 6; digits <= 17; digits++) {
+        snprintf(buf, size, "%.*g", digits, v);
+        if (!isfinite(v) || strtod(buf, NULL) == v) return;
+    }
+}
+
 void fg_set_threads(const fg_options *o) {
     if (o->threads > 0) nb_set_num_threads(o->threads);
 }
@@ -109,6 +119,12 @@ int fg_error_reword(const char *before, const char *after) {
     nb_error_clear();
     nb_error_set("%s%s%s", before, msg, after);
     return -1;
+}
+
+const char *fg_model_message(void) {
+    const char *msg = nb_error(), *prefix = "fanogan: ";
+    if (!msg) return "failed";
+    return strncmp(msg, prefix, strlen(prefix)) ? msg : msg + strlen(prefix);
 }
 
 nb_tensor *fg_item(nb_tensor *batch, int64_t i) {
