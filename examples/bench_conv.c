@@ -13,6 +13,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <cblas.h>
 #include "nb_core.h"
 #include "nb_ops.h"
 
@@ -88,18 +89,23 @@ static double median_time(const problem *pr, what kind, int runs, nb_arena *scra
     return t[runs / 2];
 }
 
-/* Seconds of one 1024^3 sgemm (nb_matmul is one OpenBLAS call), appended to
- * t[*count]; called between the layers, so that the ceiling is measured under
- * the same machine load as they are. */
+/* Seconds of one 1024^3 sgemm by OpenBLAS itself, on its own threads (as
+ * many as nabla's), appended to t[*count]; called between the layers, so that
+ * the ceiling is measured under the same machine load as they are. nabla keeps
+ * OpenBLAS on one thread otherwise (core/parallel.c). */
 #define GEMM_N 1024
 static void sgemm_samples(nb_tensor *a, nb_tensor *b, int k, double *t, int *count, nb_arena *scratch) {
     nb_arena *prev = nb_arena_use(scratch);
-    for (int r = -1; r < k; r++) {
+    nb_tensor *c = nb_tensor_new(NB_SHAPE(GEMM_N, GEMM_N));
+    openblas_set_num_threads(nb_num_threads());
+    for (int r = -1; c && r < k; r++) {
         double t0 = now();
-        nb_matmul(a, b);
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, GEMM_N, GEMM_N, GEMM_N, 1, a->data, GEMM_N, b->data,
+                    GEMM_N, 0, c->data, GEMM_N);
         if (r >= 0) t[(*count)++] = now() - t0;
-        nb_arena_reset(scratch);
     }
+    openblas_set_num_threads(1);
+    nb_arena_reset(scratch);
     nb_arena_use(prev);
 }
 
