@@ -4,8 +4,9 @@
 # errors exit 1 with "fanogan: <message>"; resuming continues the step counter
 # and makes the same numbers as a run that never stopped; Ctrl-C saves a
 # checkpoint and exits 130; a corrupt checkpoint or image is reported with its
-# path; a diverging run stops and keeps its last good checkpoint; predict gives
-# exactly the numbers of score; the numbers people read are short.
+# path; the thread count does not change a number; a diverging run stops and
+# keeps its last good checkpoint; predict gives exactly the numbers of score;
+# the numbers people read are short.
 source "$(dirname "$0")/fanogan_lib.sh"
 log=$WORK/log
 
@@ -82,20 +83,24 @@ expect_rc 0 "$log" -- "$FANOGAN" train-gan --out "$WORK/a" --gan-epochs 2 --resu
 grep -q "resuming the GAN from $WORK/a/gan.npz at epoch 2, step 4" "$log" || { cat "$log"; fail "resume message"; }
 grep -q "8 steps" "$log" || fail "the step counter did not continue to 8"
 [ -f "$WORK/a/samples/gan_epoch_001.png" ] && [ -f "$WORK/a/samples/gan_epoch_002.png" ] || fail "sample grids"
-expect_rc 0 "$log" -- "$FANOGAN" train-gan --out "$WORK/b" --gan-epochs 2 "${common[@]}"
+# b, the same run straight through, on one thread instead of two: results do
+# not depend on the thread count (core/parallel.c)
+expect_rc 0 "$log" -- "$FANOGAN" train-gan --out "$WORK/b" --gan-epochs 2 "${common[@]}" --threads 1
 # the resumed run made the same steps: same losses (all but the time column)
 cut -d, -f1-3,5- "$WORK/a/losses.csv" > "$WORK/a.losses"
 cut -d, -f1-3,5- "$WORK/b/losses.csv" > "$WORK/b.losses"
 cmp -s "$WORK/a.losses" "$WORK/b.losses" || { diff "$WORK/a.losses" "$WORK/b.losses"; fail "resumed losses differ"; }
 for r in a b; do
-  expect_rc 0 "$log" -- "$FANOGAN" train-encoder --out "$WORK/$r" --encoder-epochs 1
+  threads=$([ $r = b ] && echo 1 || echo 2)
+  expect_rc 0 "$log" -- "$FANOGAN" train-encoder --out "$WORK/$r" --encoder-epochs 1 --threads $threads
   if [ $r = a ]; then # not scored yet: no threshold to decide with
     expect_rc 1 "$log" -- "$FANOGAN" predict --out "$WORK/a" "$TEST/good/000.png"
     grep -q "^fanogan: no threshold: $WORK/a has no metrics.json" "$log" || { cat "$log"; fail "predict before score"; }
   fi
-  expect_rc 0 "$log" -- "$FANOGAN" score --out "$WORK/$r"
+  expect_rc 0 "$log" -- "$FANOGAN" score --out "$WORK/$r" --threads $threads
 done
-cmp -s "$WORK/a/score.csv" "$WORK/b/score.csv" || fail "resumed run scores differently from the straight one"
+cmp -s "$WORK/a/score.csv" "$WORK/b/score.csv" ||
+  fail "the resumed run on 2 threads scores differently from the straight one on 1 thread"
 head -1 "$WORK/a/score.csv" | grep -q "^path,label,img_distance,anomaly_score,z_distance" || fail "score.csv header"
 grep -q '^  "kappa": 1,$' "$WORK/a/metrics.json" || fail "metrics.json: kappa not written as 1"
 grep -Eqi ': -?(nan|inf)' "$WORK/a/metrics.json" && fail "metrics.json holds a NaN or infinity"
@@ -108,7 +113,7 @@ fi
 expect_rc 0 "$log" -- "$FANOGAN" train-gan --out "$WORK/a" --resume
 grep -q "gan.npz: training already done (2 of 2 epochs)" "$log" || { cat "$log"; fail "finished GAN resumed"; }
 [ -f "$WORK/a/encoder.npz" ] && grep -q "^encoder," "$WORK/a/losses.csv" || fail "a finished GAN resumed dropped the encoder"
-pass "resume continues the step counter and gives the same scores"
+pass "resume continues the step counter; resumed on 2 threads and straight on 1, the same scores"
 
 # ---- predict == score ----------------------------------------------------------------------
 # (a different grouping of the images than score's)

@@ -70,7 +70,7 @@ section=$OUT/section.md
   echo "For comparison, published one-class results on the same protocol: GEOM"
   echo "(Golan & El-Yaniv, *Deep Anomaly Detection Using Geometric Transformations*,"
   echo "NeurIPS 2018) reports a mean ROC-AUC of 93.5 over the ten classes. f-AnoGAN"
-  echo "here trains for minutes per class on a CPU; its figures grow with the budget."
+  echo "here trains for a few minutes per class on a CPU (see the larger budget below)."
 } > "$section"
 if grep -q '^## f-AnoGAN on Fashion-MNIST' "$DOC" 2> /dev/null; then
   awk -v sec="$section" '
