@@ -6,7 +6,7 @@
 # checkpoint and exits 130; a corrupt checkpoint or image is reported with its
 # path; the thread count does not change a number; a diverging run stops and
 # keeps its last good checkpoint; predict gives exactly the numbers of score;
-# the numbers people read are short.
+# the numbers people read are short; CSV paths holding a comma are quoted.
 source "$(dirname "$0")/fanogan_lib.sh"
 log=$WORK/log
 
@@ -133,11 +133,23 @@ awk -F, -v t="$threshold" '
 expect_rc 0 "$log" -- "$FANOGAN" predict --out "$WORK/a" --threshold 1e9 --predict-dir "$WORK/p2" "$TEST/vertical"
 awk -F, 'FNR > 1 && $5 != 0 { exit 1 }' "$WORK/p2/predictions.csv" || fail "--threshold not used"
 grep -q ",0,1e+09,$WORK/p2/heatmaps/" "$WORK/p2/predictions.csv" || fail "threshold column"
+# a run folder whose name holds a comma: the lists quote their paths, and the
+# report still finds every example picture
+cp -r "$WORK/a" "$WORK/a,c"
+for r in a a,c; do
+  expect_rc 0 "$log" -- "$FANOGAN" compare --out "$WORK/$r"
+  expect_rc 0 "$log" -- "$FANOGAN" report --out "$WORK/$r"
+done
+grep -q "^worst,1,[0-9]*,[01],[^,]*,\"$WORK/a,c/compare/worst_01.png\",\"$WORK/a,c/compare/worst_01_heatmap.png\"$" \
+  "$WORK/a,c/compare/examples.csv" || { cat "$WORK/a,c/compare/examples.csv"; fail "examples.csv paths not quoted"; }
+pictures=$(grep -o "data:image/png" "$WORK/a/report.html" | wc -l)
+[ "$pictures" -gt 2 ] && [ "$(grep -o "data:image/png" "$WORK/a,c/report.html" | wc -l)" = "$pictures" ] ||
+  fail "the report of a run in a folder with a comma lost pictures"
 # a damaged image is named
 head -c 200 "$TEST/good/000.png" > "$WORK/cut.png"
 expect_rc 1 "$log" -- "$FANOGAN" predict --out "$WORK/a" --predict-dir "$WORK/p3" "$WORK/cut.png"
 grep -q "^fanogan: png: $WORK/cut.png: " "$log" || { cat "$log"; fail "truncated image message"; }
-pass "predict gives the numbers of score, decisions against the saved threshold"
+pass "predict gives the numbers of score, decisions against the saved threshold; paths with a comma are quoted"
 
 # ---- corrupt checkpoints -------------------------------------------------------------------
 cp -r "$WORK/a" "$WORK/c"

@@ -44,8 +44,12 @@ static int write_example(compare_run *c, const char *kind, int64_t j, int64_t i,
     if (!rc) rc = fg_write_view(grid, &g, (int)in->shape[1]);
     if (g.pixels) nb_image_free(&g);
     if (rc || fg_write_heatmap(heat, in, residual, c->vmax)) return -1;
-    fprintf(c->list, "%s,%lld,%lld,%d,%.9g,%s,%s\n", kind, (long long)j + 1, (long long)i, c->s.label[i],
-            c->s.anomaly_score[i], grid, heat);
+    fprintf(c->list, "%s,%lld,%lld,%d,%.9g,", kind, (long long)j + 1, (long long)i, c->s.label[i],
+            c->s.anomaly_score[i]);
+    fg_csv_field(c->list, grid);
+    fputc(',', c->list);
+    fg_csv_field(c->list, heat);
+    fputc('\n', c->list);
     return 0;
 }
 

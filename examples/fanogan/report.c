@@ -75,10 +75,9 @@ static int read_examples(report_data *r, const char *path) {
         double score;
         if (sscanf(line, "%15[^,],%lld,%lld,%d,%lf,%n", kind, &rank, &index, &label, &score, &used) != 5 || !used)
             continue; /* the header */
-        char *grid = line + used, *heat = strrchr(grid, ',');
+        char *rest = line + used, *grid = fg_csv_next(&rest), *heat = fg_csv_next(&rest);
         int g = !strcmp(kind, "best");
         if (!heat || index < 0 || index >= r->s.n || r->n_examples[g] == MAX_EXAMPLES) continue;
-        *heat++ = 0;
         r->examples[g][r->n_examples[g]++] = (nb_report_example){r->s.path[index], score, label, grid, heat};
     }
     return 0;

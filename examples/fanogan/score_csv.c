@@ -68,18 +68,17 @@ int fg_scores_write(const char *path, const fg_scores *s) {
     return 0;
 }
 
-/* Reads one field at *p (quoted or not) into a new string; *p moves past it
- * and its separator. NULL at the end of the line. */
-static char *next_field(char **p) {
+char *fg_csv_next(char **p) {
     char *s = *p;
     if (!s) return NULL;
     if (*s != '"') {
         char *end = s + strcspn(s, ",");
         *p = *end ? end + 1 : NULL;
-        return strndup(s, (size_t)(end - s));
+        *end = 0;
+        return s;
     }
-    char *out = malloc(strlen(s) + 1), *o = out;
-    for (s++; out && *s; s++) {
+    char *field = s, *o = s; /* o stays behind s: unquoting only shortens */
+    for (s++; *s; s++) {
         if (*s == '"' && s[1] == '"') {
             *o++ = '"';
             s++;
@@ -90,29 +89,22 @@ static char *next_field(char **p) {
             *o++ = *s;
         }
     }
-    if (out) *o = 0;
     *p = *s == ',' ? s + 1 : NULL;
-    return out;
+    *o = 0;
+    return field;
 }
 
 /* One data line into row i. */
 static int parse_row(char *line, fg_scores *s, int64_t i) {
-    char *p = line, *f[6];
-    for (int k = 0; k < 6; k++) f[k] = next_field(&p);
-    char *end[4];
+    char *p = line, *f[6], *end[4];
+    for (int k = 0; k < 6; k++) f[k] = fg_csv_next(&p);
     long label = f[1] ? strtol(f[1], &end[0], 10) : -1;
     double v[3];
     for (int k = 0; k < 3; k++) v[k] = f[2 + k] ? strtod(f[2 + k], &end[1 + k]) : 0;
     bool ok = f[0] && f[5] && (label == 0 || label == 1);
     for (int k = 0; ok && k < 4; k++) ok = *end[k] == 0 && end[k] != f[1 + k];
-    for (int k = 1; k < 5; k++) free(f[k]);
-    if (!ok) {
-        free(f[0]);
-        free(f[5]);
-        return -1;
-    }
-    s->path[i] = f[0];
-    s->defect[i] = f[5];
+    if (!ok) return -1;
+    if (!(s->path[i] = strdup(f[0])) || !(s->defect[i] = strdup(f[5]))) return -1;
     s->label[i] = (uint8_t)label;
     s->img_distance[i] = v[0];
     s->anomaly_score[i] = v[1];
@@ -136,7 +128,7 @@ int fg_scores_read(const char *path, fg_scores *s) {
     }
     int64_t n = 0;
     for (line = strtok_r(NULL, "\n", &save); line; line = strtok_r(NULL, "\n", &save), n++) {
-        s->n = n; /* rows so far, for fg_scores_free on failure */
+        s->n = n + 1; /* rows so far and this one (NULL until parsed), for fg_scores_free on failure */
         if (parse_row(line, s, n)) {
             free(text);
             fg_scores_free(s);

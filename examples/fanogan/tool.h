@@ -137,6 +137,9 @@ int fg_scores_read(const char *path, fg_scores *s);
 int fg_run_scores_read(const fg_options *o, fg_scores *s);
 /* One CSV field, quoted (RFC 4180) when it holds a comma, a quote or a newline. */
 void fg_csv_field(FILE *f, const char *v);
+/* The field at *p of a line, unquoted in place and ended with a NUL; *p moves
+ * to the next field, or to NULL after the last. NULL when *p is NULL. */
+char *fg_csv_next(char **p);
 
 /* What score.c measures and metrics.json holds. */
 typedef struct {
