@@ -82,6 +82,12 @@ static bool list_push(buffer_list *l, buffer b) {
     return true;
 }
 
+/* a cached buffer back to the system */
+static void give_back(buffer b) {
+    UNPOISON(b.p, b.size);
+    free(b.p);
+}
+
 static int by_size(const void *x, const void *y) {
     const buffer *a = x, *b = y;
     return (a->size > b->size) - (a->size < b->size);
@@ -94,13 +100,8 @@ static void release_live(nb_arena *a) {
     size_t kept = 0;
     for (size_t i = 0; i < a->cache.n; i++) {
         buffer b = a->cache.v[i];
-        if (!b.p) continue;
-        if (b.stamp + KEEP < a->resets) {
-            UNPOISON(b.p, b.size);
-            free(b.p);
-        } else {
-            a->cache.v[kept++] = b;
-        }
+        if (b.p && b.stamp + KEEP < a->resets) give_back(b);
+        else if (b.p) a->cache.v[kept++] = b;
     }
     a->cache.n = kept;
     for (size_t i = 0; i < a->live.n; i++) {
@@ -138,10 +139,7 @@ void nb_arena_free(nb_arena *a) {
     if (!a) return;
     nb_arena_reset(a);
     for (size_t i = 0; i < a->cache.n; i++)
-        if (a->cache.v[i].p) {
-            UNPOISON(a->cache.v[i].p, a->cache.v[i].size);
-            free(a->cache.v[i].p);
-        }
+        if (a->cache.v[i].p) give_back(a->cache.v[i]);
     free(a->blocks);
     free(a->live.v);
     free(a->cache.v);

@@ -1,5 +1,5 @@
 /* matmul.c — C = op(A) op(B) for 2-D tensors, op = identity or transpose, as
- * one OpenBLAS GEMM. With the transpose flags the VJPs are matmuls again:
+ * one GEMM (nb_gemm). With the transpose flags the VJPs are matmuls again:
  *   dA = G op(B)^T   (or op(B) G^T when A was transposed)
  *   dB = op(A)^T G   (or G^T op(A) when B was transposed)
  * so derivatives of any order stay within this op. */

@@ -4,8 +4,6 @@
  * eval mode (running statistics, num_batches_tracked), errors, printing, and
  * f-AnoGAN-shaped models with their PyTorch state_dict names. */
 #include <math.h>
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include "nb_models.h"
 #include "model_checks.h"
@@ -29,21 +27,6 @@ static double max_abs(const nb_tensor *t) {
     return m;
 }
 
-static char *printed(const nb_module *m) {
-    char *text = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&text, &len);
-    nb_module_print(m, f);
-    fclose(f);
-    return text;
-}
-
-static void assert_prints(const nb_module *m, const char *want) {
-    char *text = printed(m);
-    assert_string_equal(text, want);
-    free(text);
-}
-
 /* ---- convolutions ------------------------------------------------------------- */
 
 static void test_conv2d_parameters_and_default_init(void **s) {
@@ -62,9 +45,9 @@ static void test_conv2d_parameters_and_default_init(void **s) {
     assert_null(nb_module_param(nobias, "bias"));
     nb_module *grouped = nb_Conv2d_ex(8, 4, 3, (nb_conv_params){.groups = 2, .dilation = 2}, true);
     assert_shape(nb_module_param(grouped, "weight"), NB_SHAPE(4, 4, 3, 3));
-    assert_prints(c, "Conv2d(8, 64, kernel_size=(3, 3), stride=(2, 2), padding=(1, 1))\n");
-    assert_prints(nobias, "Conv2d(8, 64, kernel_size=(3, 3), stride=(1, 1), bias=False)\n");
-    assert_prints(grouped, "Conv2d(8, 4, kernel_size=(3, 3), stride=(1, 1), dilation=(2, 2), groups=2)\n");
+    tu_assert_prints(c, "Conv2d(8, 64, kernel_size=(3, 3), stride=(2, 2), padding=(1, 1))\n");
+    tu_assert_prints(nobias, "Conv2d(8, 64, kernel_size=(3, 3), stride=(1, 1), bias=False)\n");
+    tu_assert_prints(grouped, "Conv2d(8, 4, kernel_size=(3, 3), stride=(1, 1), dilation=(2, 2), groups=2)\n");
     nb_module_free(c);
     nb_module_free(nobias);
     nb_module_free(grouped);
@@ -120,8 +103,8 @@ static void test_conv_transpose2d(void **s) {
     memcpy(nb_module_param(t, "weight")->data, (nb_real[]){2, -1}, 2 * sizeof(nb_real));
     nb_tensor *x = nb_from_data(NB_SHAPE(1, 2, 1, 2), (nb_real[]){1, 2, 3, 4});
     tu_assert_close(nb_forward(t, x)->data, (double[]){-1, 0}, 2, TOL);
-    assert_prints(up, "ConvTranspose2d(100, 64, kernel_size=(4, 4), stride=(1, 1), bias=False)\n");
-    assert_prints(up2, "ConvTranspose2d(64, 32, kernel_size=(4, 4), stride=(2, 2), padding=(1, 1))\n");
+    tu_assert_prints(up, "ConvTranspose2d(100, 64, kernel_size=(4, 4), stride=(1, 1), bias=False)\n");
+    tu_assert_prints(up2, "ConvTranspose2d(64, 32, kernel_size=(4, 4), stride=(2, 2), padding=(1, 1))\n");
     nb_module_free(up);
     nb_module_free(up2);
     nb_module_free(t);
@@ -171,7 +154,7 @@ static void test_batchnorm_eps_and_1d(void **s) {
     nb_module_eval(bn);
     nb_tensor *y = nb_forward(bn, nb_full(NB_SHAPE(1, 1, 1, 1), 3));
     tu_assert_close(y->data, (double[]){3 / sqrt(1.8)}, 1, 1e-6);
-    assert_prints(bn, "BatchNorm2d(1, eps=0.8, momentum=0.1, affine=True, track_running_stats=True)\n");
+    tu_assert_prints(bn, "BatchNorm2d(1, eps=0.8, momentum=0.1, affine=True, track_running_stats=True)\n");
     nb_module *b1 = nb_BatchNorm1d(3, 1e-5, 0.1);
     nb_tensor *x2 = nb_uniform(NB_SHAPE(8, 3), -1, 1), *x3 = nb_uniform(NB_SHAPE(4, 3, 5), -1, 1);
     nb_tensor *y2 = nb_forward(b1, x2), *y3 = nb_forward(b1, x3);
@@ -198,11 +181,11 @@ static void test_layer_norm(void **s) {
     nb_tensor *y = nb_forward(ln, nb_from_data(NB_SHAPE(1, 4), (nb_real[]){1, 2, 3, 4}));
     double sd = sqrt(1.25 + 1e-5);
     tu_assert_close(y->data, (double[]){-1.5 / sd, -0.5 / sd, 0.5 / sd, 1.5 / sd}, 4, 1e-6);
-    assert_prints(ln, "LayerNorm((4,), eps=1e-05, elementwise_affine=True)\n");
+    tu_assert_prints(ln, "LayerNorm((4,), eps=1e-05, elementwise_affine=True)\n");
     nb_module *ln3 = nb_LayerNorm(NB_SHAPE(2, 3, 3), 1e-5);
     assert_shape(nb_module_param(ln3, "weight"), NB_SHAPE(2, 3, 3));
     assert_shape(nb_forward(ln3, nb_uniform(NB_SHAPE(5, 2, 3, 3), -1, 1)), NB_SHAPE(5, 2, 3, 3));
-    assert_prints(ln3, "LayerNorm((2, 3, 3), eps=1e-05, elementwise_affine=True)\n");
+    tu_assert_prints(ln3, "LayerNorm((2, 3, 3), eps=1e-05, elementwise_affine=True)\n");
     nb_module_free(ln);
     nb_module_free(ln3);
     TU_NO_ERROR();
@@ -229,7 +212,7 @@ static void test_dropout_train_and_eval(void **s) {
     nb_module_eval(net);
     nb_tensor *x4 = nb_uniform(NB_SHAPE(2, 3, 2, 2), -1, 1);
     tu_assert_close(nb_forward(net, x4)->data, (double[]){x4->data[0], x4->data[1], x4->data[2]}, 3, 0);
-    assert_prints(net, "Sequential(\n  (0): Dropout(p=0.25, inplace=False)\n"
+    tu_assert_prints(net, "Sequential(\n  (0): Dropout(p=0.25, inplace=False)\n"
                        "  (1): Dropout2d(p=0.5, inplace=False)\n)\n");
     assert_null(nb_Dropout(1.5));
     tu_expect_error("Dropout: probability 1.5 is not in [0, 1]");
@@ -242,7 +225,7 @@ static void test_upsample(void **s) {
     nb_tensor *y = nb_forward(u, nb_from_data(NB_SHAPE(1, 1, 2, 2), (nb_real[]){1, 2, 3, 4}));
     assert_shape(y, NB_SHAPE(1, 1, 4, 4));
     tu_assert_close(y->data, (double[]){1, 1, 2, 2, 1, 1, 2, 2, 3, 3, 4, 4, 3, 3, 4, 4}, 16, 0);
-    assert_prints(u, "Upsample(scale_factor=2.0, mode='nearest')\n");
+    tu_assert_prints(u, "Upsample(scale_factor=2.0, mode='nearest')\n");
     assert_null(nb_Upsample(0));
     tu_expect_error("Upsample: scale 0");
     nb_module_free(u);

@@ -1,5 +1,6 @@
 /* test_ops_tensor.c — gradient checks (both orders) and forward values of the
- * reductions, shape ops, matmul/linear, losses and the per-sample norm. */
+ * reductions, shape ops, matmul/linear (also cut into panels), losses and the
+ * per-sample norm. */
 #include <math.h>
 #include "test_util.h"
 
@@ -160,6 +161,41 @@ static void test_matmul_values_and_errors(void **s) {
     tu_expect_error("linear: input [2,3] does not fit weight [4,5]");
 }
 
+/* Products large enough for nb_gemm to cut C into panels (core/parallel.c), by
+ * rows (m > n) and by columns, with every transpose: against the sum written
+ * out in double, and the same bits on 1, 2 and 3 threads. */
+static void test_matmul_panels(void **s) {
+    (void)s;
+    const int64_t shapes[][3] = {{300, 90, 70}, {90, 300, 70}};
+    int prev = nb_num_threads();
+    for (int sh = 0; sh < 2; sh++)
+        for (int t = 0; t < 4; t++) {
+            bool ta = t & 1, tb = t >> 1;
+            int64_t m = shapes[sh][0], n = shapes[sh][1], k = shapes[sh][2];
+            nb_tensor *a = ta ? nb_uniform(NB_SHAPE(k, m), -1, 1) : nb_uniform(NB_SHAPE(m, k), -1, 1);
+            nb_tensor *b = tb ? nb_uniform(NB_SHAPE(n, k), -1, 1) : nb_uniform(NB_SHAPE(k, n), -1, 1);
+            double *want = test_malloc((size_t)(m * n) * sizeof *want);
+            for (int64_t i = 0; i < m; i++)
+                for (int64_t j = 0; j < n; j++) {
+                    double sum = 0;
+                    for (int64_t q = 0; q < k; q++)
+                        sum += (double)(ta ? a->data[q * m + i] : a->data[i * k + q]) *
+                               (double)(tb ? b->data[j * k + q] : b->data[q * n + j]);
+                    want[i * n + j] = sum;
+                }
+            nb_set_num_threads(2);
+            nb_tensor *c2 = nb_matmul_t(a, b, ta, tb);
+            tu_assert_close(c2->data, want, m * n, 1e-4);
+            for (int threads = 1; threads <= 3; threads += 2) {
+                nb_set_num_threads(threads);
+                assert_memory_equal(nb_matmul_t(a, b, ta, tb)->data, c2->data, (size_t)(m * n) * sizeof(nb_real));
+            }
+            test_free(want);
+        }
+    nb_set_num_threads(prev);
+    TU_NO_ERROR();
+}
+
 static nb_tensor *f_mse(nb_tensor **x, void *c) { (void)c; return nb_mse_loss(x[0], x[1]); }
 static nb_tensor *f_l1(nb_tensor **x, void *c) { (void)c; return nb_l1_loss(x[0], x[1]); }
 static nb_tensor *f_norm(nb_tensor **x, void *c) { (void)c; return nb_norm_per_sample(x[0]); }
@@ -186,6 +222,7 @@ int main(void) {
         TU_TEST(test_reduction_gradients),   TU_TEST(test_reduction_values),
         TU_TEST(test_shape_gradients),       TU_TEST(test_shape_values_and_views),
         TU_TEST(test_matmul_linear_gradients), TU_TEST(test_matmul_values_and_errors),
+        TU_TEST(test_matmul_panels),
         TU_TEST(test_loss_and_norm_gradients),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,5 +1,7 @@
 /* model_checks.c — assertions shared by the tests of layers and optimizers. */
 #include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include "model_checks.h"
 #include "test_util.h"
@@ -20,4 +22,15 @@ void tu_mean_std(const nb_tensor *t, double *mean, double *std) {
     }
     *mean = s / (double)t->numel;
     *std = sqrt(s2 / (double)t->numel - *mean * *mean);
+}
+
+void tu_assert_prints(const nb_module *m, const char *want) {
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    assert_non_null(f);
+    nb_module_print(m, f);
+    fclose(f);
+    assert_string_equal(text, want);
+    free(text);
 }
