@@ -6,7 +6,8 @@
 # checkpoint and exits 130; a corrupt checkpoint or image is reported with its
 # path; the thread count does not change a number; a diverging run stops and
 # keeps its last good checkpoint; predict gives exactly the numbers of score;
-# the numbers people read are short; CSV paths holding a comma are quoted.
+# the numbers people read are short; CSV paths holding a comma are quoted;
+# compare names a score.csv row that is not in the test set.
 source "$(dirname "$0")/fanogan_lib.sh"
 log=$WORK/log
 
@@ -145,6 +146,15 @@ grep -q "^worst,1,[0-9]*,[01],[^,]*,\"$WORK/a,c/compare/worst_01.png\",\"$WORK/a
 pictures=$(grep -o "data:image/png" "$WORK/a/report.html" | wc -l)
 [ "$pictures" -gt 2 ] && [ "$(grep -o "data:image/png" "$WORK/a,c/report.html" | wc -l)" = "$pictures" ] ||
   fail "the report of a run in a folder with a comma lost pictures"
+# compare on a score.csv that does not fit the data: named, exit 1
+cp -r "$WORK/a" "$WORK/d"
+sed -i "2,\$s|^$WORK/stripes/test/|$WORK/moved/|" "$WORK/d/score.csv"
+expect_rc 1 "$log" -- "$FANOGAN" compare --out "$WORK/d"
+grep -q "^fanogan: $WORK/moved/.* of score.csv is not in the test set of --data $DATA: run fanogan score again" \
+  "$log" || { cat "$log"; fail "compare: a score.csv row not in the test set"; }
+head -1 "$WORK/a/score.csv" > "$WORK/d/score.csv"
+expect_rc 1 "$log" -- "$FANOGAN" compare --out "$WORK/d"
+grep -q "^fanogan: $WORK/d/score.csv has no rows$" "$log" || { cat "$log"; fail "compare: empty score.csv"; }
 # a damaged image is named
 head -c 200 "$TEST/good/000.png" > "$WORK/cut.png"
 expect_rc 1 "$log" -- "$FANOGAN" predict --out "$WORK/a" --predict-dir "$WORK/p3" "$WORK/cut.png"

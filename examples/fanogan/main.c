@@ -23,11 +23,7 @@ static int resolve_model(fg_options *o) {
                      fg_data_defaults(&d, train, o->arch, &o->img_size, &o->channels) ? -1 : 0;
     if (train) nb_dataset_free(train);
     if (rc) return -1;
-    nb_fanogan_config cfg = nb_fanogan_config_defaults((nb_fanogan_arch)o->arch);
-    cfg.image_size = o->img_size;
-    cfg.channels = o->channels;
-    cfg.latent_dim = o->latent;
-    cfg.dim = o->dim;
+    nb_fanogan_config cfg = fg_config_from_options(o);
     if (!nb_fanogan_config_check(&cfg)) return 0;
     char what[512];
     snprintf(what, sizeof what, "%s", fg_model_message());

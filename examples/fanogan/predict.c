@@ -68,6 +68,7 @@ typedef struct {
     nb_fanogan *m;
     nb_transform tf;
     double threshold, vmax;
+    char threshold_text[32]; /* the threshold column, the same on every row */
     char dir[4200];
     FILE *csv;
     int64_t n_anomalous;
@@ -83,7 +84,7 @@ static int predict_batch(predict_run *p, const path_list *l, int64_t from, int64
     if (!x || fg_score_images(p->m, p->o, x, &sc)) return -1;
     for (int64_t j = 0; j < k; j++) {
         const char *path = l->paths[from + j];
-        char stem[200], heat[4500], row[160], threshold[32];
+        char stem[200], heat[4500], row[160];
         fg_stem(path, stem, sizeof stem);
         if (fg_path(heat, sizeof heat, "%s/heatmaps/%04lld_%s.png", p->dir, (long long)(from + j), stem) ||
             fg_write_heatmap(heat, fg_item(x, j), fg_item(sc.residual, j), p->vmax))
@@ -91,9 +92,8 @@ static int predict_batch(predict_run *p, const path_list *l, int64_t from, int64
         double score = sc.anomaly_score->data[j];
         bool anomalous = score >= p->threshold;
         p->n_anomalous += anomalous;
-        fg_format_real(threshold, sizeof threshold, p->threshold);
         snprintf(row, sizeof row, ",%.9g,%.9g,%.9g,%d,%s,", (double)sc.img_distance->data[j], score,
-                 (double)sc.z_distance->data[j], anomalous, threshold);
+                 (double)sc.z_distance->data[j], anomalous, p->threshold_text);
         FILE *to[2] = {stdout, p->csv};
         for (int f = 0; f < 2; f++) {
             fg_csv_field(to[f], path);
@@ -122,6 +122,7 @@ static int read_settings(predict_run *p) {
         return nb_error_set("no threshold: %s %s (run fanogan score --out %s on labeled test data, or give "
                             "--threshold X)", fg_file_exists(path) ? path : o->out,
                             fg_file_exists(path) ? "has none" : "has no metrics.json", o->out), -1;
+    fg_format_real(p->threshold_text, sizeof p->threshold_text, p->threshold);
     return 0;
 }
 

@@ -5,15 +5,14 @@
  * with the batch's size and the image's place in it (OpenBLAS kernels and
  * blockings). z_distance, a mean of squared differences of nearly equal
  * codes, shows that noise. Scored alone, an image gets exactly the same numbers
- * from score and from predict, whatever else was scored with it; batches of
- * SCORE_BATCH = 1 cost about 1.5 times the time of batches of 64. */
+ * from score and from predict, whatever else was scored with it; scoring one
+ * at a time costs about 1.5 times the time of batches of 64. */
 #include <string.h>
 #include "tool.h"
 
-/* Copies rows [0, n) of src ([B, ...]) into rows [at, at + n) of dst ([K, ...]). */
-static void copy_rows(nb_tensor *dst, int64_t at, const nb_tensor *src, int64_t n) {
-    int64_t per = src->numel / src->shape[0];
-    memcpy(dst->data + at * per, src->data, (size_t)(n * per) * sizeof *src->data);
+/* Copies src ([1, ...]) into row `at` of dst ([K, ...]). */
+static void copy_row(nb_tensor *dst, int64_t at, const nb_tensor *src) {
+    memcpy(dst->data + at * src->numel, src->data, (size_t)src->numel * sizeof *src->data);
 }
 
 /* A [k, ...] tensor shaped like t's rows. */
@@ -24,29 +23,26 @@ static nb_tensor *rows_like(const nb_tensor *t, int64_t k) {
     return nb_tensor_new(t->ndim, shape);
 }
 
-#define SCORE_BATCH 1
-
 int fg_score_images(nb_fanogan *m, const fg_options *o, nb_tensor *x, nb_fanogan_scores *out) {
-    const int64_t k = x->shape[0], per = x->numel / k, b = SCORE_BATCH;
+    const int64_t k = x->shape[0];
     nb_fanogan_score_opts so = {o->kappa, (nb_fanogan_image_distance)o->distance};
-    /* each chunk's work in a scratch arena, its results copied out */
+    /* each image's work in a scratch arena on a [1,C,H,W] view of its row of
+     * x (no copy), its results copied out */
     nb_arena *caller = nb_arena_current(), *scratch = nb_arena_new();
     int rc = 0;
-    for (int64_t at = 0; !rc && at < k; at += b) {
-        int64_t n = k - at < b ? k - at : b;
+    for (int64_t i = 0; !rc && i < k; i++) {
         nb_arena_use(scratch);
-        nb_tensor *chunk = nb_zeros(4, (int64_t[]){b, x->shape[1], x->shape[2], x->shape[3]});
+        nb_tensor *one = nb_slice(x, 0, i, i + 1);
         nb_fanogan_scores s = {0};
-        if (chunk) memcpy(chunk->data, x->data + at * per, (size_t)(n * per) * sizeof *x->data);
-        rc = !chunk || nb_fanogan_score(m, chunk, &so, &s) ? -1 : 0;
+        rc = !one || nb_fanogan_score(m, one, &so, &s) ? -1 : 0;
         nb_arena_use(caller);
         nb_tensor *const src[6] = {s.anomaly_score, s.img_distance, s.feat_distance, s.z_distance,
                                    s.reconstruction, s.residual};
         nb_tensor **dst[6] = {&out->anomaly_score, &out->img_distance, &out->feat_distance, &out->z_distance,
                               &out->reconstruction, &out->residual};
         for (int r = 0; !rc && r < 6; r++) {
-            if (at == 0 && !(*dst[r] = rows_like(src[r], k))) rc = -1;
-            if (!rc) copy_rows(*dst[r], at, src[r], n);
+            if (i == 0 && !(*dst[r] = rows_like(src[r], k))) rc = -1;
+            if (!rc) copy_row(*dst[r], i, src[r]);
         }
         nb_arena_reset(scratch);
     }

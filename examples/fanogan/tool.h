@@ -113,6 +113,8 @@ int fg_checkpoint_load(const char *path, fg_state *s, fg_position *p);
 nb_fanogan *fg_load_trained(const fg_options *o);
 
 /* ---- training (train_gan.c, train_encoder.c, train_loop.c) -------------------------------- */
+/* The model's config from the options (image size and channels resolved). */
+nb_fanogan_config fg_config_from_options(const fg_options *o);
 int fg_train_gan(const fg_options *o);
 int fg_train_encoder(const fg_options *o);
 

@@ -36,8 +36,8 @@ int fg_trainer_data(fg_trainer *t);
 /* The loop from t->pos to t->epochs epochs. */
 int fg_trainer_run(fg_trainer *t);
 void fg_trainer_free(fg_trainer *t);
-/* The model's config from the options (image size and channels resolved). */
-nb_fanogan_config fg_config_from_options(const fg_options *o);
+/* OUT/samples/<kind>_epoch_NNN.png for the epoch just done, its folder made. */
+int fg_trainer_sample_path(const fg_trainer *t, const char *kind, char *path, size_t size);
 nb_adam_opts fg_adam(const fg_options *o);
 
 #endif

@@ -29,9 +29,7 @@ static void enc_status(const nb_fanogan_losses *l, char *buf, size_t size) {
 static int enc_samples(fg_trainer *t) {
     enc_ctx *c = t->ctx;
     char path[4300];
-    if (fg_path(path, sizeof path, "%s/samples", t->o->out) || fg_mkdirs(path) ||
-        fg_path(path, sizeof path, "%s/samples/encoder_epoch_%03lld.png", t->o->out, t->pos.epoch))
-        return -1;
+    if (fg_trainer_sample_path(t, "encoder", path, sizeof path)) return -1;
     nb_arena *prev = nb_arena_use(t->step);
     nb_fanogan_score_opts so = nb_fanogan_score_defaults();
     nb_fanogan_scores s;

@@ -36,9 +36,7 @@ static int gan_samples(fg_trainer *t) {
     gan_ctx *c = t->ctx;
     nb_fanogan *m = t->st.model;
     char path[4300];
-    if (fg_path(path, sizeof path, "%s/samples", t->o->out) || fg_mkdirs(path) ||
-        fg_path(path, sizeof path, "%s/samples/gan_epoch_%03lld.png", t->o->out, t->pos.epoch))
-        return -1;
+    if (fg_trainer_sample_path(t, "gan", path, sizeof path)) return -1;
     nb_arena *prev = nb_arena_use(t->step);
     bool grad = nb_set_grad_enabled(false), was = m->generator->training;
     nb_module_train(m->generator, false);

@@ -50,6 +50,11 @@ void fg_trainer_free(fg_trainer *t) {
     memset(t, 0, sizeof *t);
 }
 
+int fg_trainer_sample_path(const fg_trainer *t, const char *kind, char *path, size_t size) {
+    return fg_path(path, size, "%s/samples", t->o->out) || fg_mkdirs(path) ||
+                   fg_path(path, size, "%s/samples/%s_epoch_%03lld.png", t->o->out, kind, t->pos.epoch) ? -1 : 0;
+}
+
 static int check_losses(const nb_fanogan_losses *l, long long step) {
     const double v[4] = {l->d_loss, l->g_loss, l->e_loss, l->wasserstein};
     const char *name[4] = {"critic", "generator", "encoder", "Wasserstein estimate"};
