@@ -10,16 +10,23 @@ static nb_tensor *root_forward(nb_module *m, nb_tensor *x) {
 
 static const nb_layer_kind root_kind = {"FAnoGAN", root_forward, NULL, NULL};
 
+static const fanogan_builders *const builders[] = {
+    [NB_FANOGAN_DCGAN] = &fanogan_dcgan,
+    [NB_FANOGAN_DCGAN_T] = &fanogan_dcgan,
+    [NB_FANOGAN_RESNET] = &fanogan_resnet,
+    [NB_FANOGAN_MLP] = &fanogan_mlp,
+};
+
 nb_fanogan *nb_fanogan_new(const nb_fanogan_config *cfg) {
     if (nb_fanogan_config_check(cfg)) return NULL;
-    fanogan_nets n;
-    int rc = cfg->arch == NB_FANOGAN_MLP      ? fanogan_build_mlp(cfg, &n)
-             : cfg->arch == NB_FANOGAN_RESNET ? fanogan_build_resnet(cfg, &n)
-                                              : fanogan_build_dcgan(cfg, &n);
-    if (rc) return NULL;
+    const fanogan_builders *b = builders[cfg->arch];
+    nb_module *g = b->generator(cfg);
+    nb_module *d = g ? b->critic(FANOGAN_DISCRIMINATOR, cfg) : NULL;
+    nb_module *e = d ? b->critic(FANOGAN_ENCODER, cfg) : NULL;
+    /* the root owns the three from here, and frees them all if one is missing */
     nb_module *root = fanogan_compose(&root_kind, NULL, 0, 3,
                                       (const char *[]){"generator", "discriminator", "encoder"},
-                                      (nb_module *[]){n.generator, n.discriminator, n.encoder});
+                                      (nb_module *[]){g, d, e});
     nb_fanogan *m = root ? nb_arena_alloc(root->arena, sizeof *m) : NULL;
     if (!m) {
         nb_module_free(root);
@@ -28,7 +35,7 @@ nb_fanogan *nb_fanogan_new(const nb_fanogan_config *cfg) {
     /* C does not fix the order in which a constructor's arguments were drawn:
      * draw again in tree order, G then D then E */
     nb_module_reset_parameters(root);
-    *m = (nb_fanogan){*cfg, root, n.generator, n.discriminator, n.encoder};
+    *m = (nb_fanogan){*cfg, root, g, d, e};
     return m;
 }
 
@@ -76,22 +83,26 @@ nb_tensor *nb_fanogan_generate(nb_fanogan *m, nb_tensor *z) {
     return nb_forward(m->generator, z);
 }
 
+/* What the forward functions on images check first: a model, an input (a NULL
+ * one gives the core's message, as for an op) and its shape. */
+static bool images_in(const nb_fanogan *m, const char *fn, nb_tensor *x) {
+    if (!m) {
+        nb_error_set("%s: no model", fn);
+        return false;
+    }
+    return !nb_any_null(1, &x) && fanogan_images_ok(m, fn, x);
+}
+
 nb_tensor *nb_fanogan_critic(nb_fanogan *m, nb_tensor *x) {
-    if (!m) return nb_error_set("fanogan_critic: no model");
-    NB_NULL_GUARD(x);
-    return fanogan_images_ok(m, "fanogan_critic", x) ? nb_forward(m->discriminator, x) : NULL;
+    return images_in(m, "fanogan_critic", x) ? nb_forward(m->discriminator, x) : NULL;
 }
 
 nb_tensor *nb_fanogan_features(nb_fanogan *m, nb_tensor *x) {
-    if (!m) return nb_error_set("fanogan_features: no model");
-    NB_NULL_GUARD(x);
-    return fanogan_images_ok(m, "fanogan_features", x) ? fanogan_trunk(m->discriminator, x) : NULL;
+    return images_in(m, "fanogan_features", x) ? fanogan_trunk(m->discriminator, x) : NULL;
 }
 
 nb_tensor *nb_fanogan_encode(nb_fanogan *m, nb_tensor *x) {
-    if (!m) return nb_error_set("fanogan_encode: no model");
-    NB_NULL_GUARD(x);
-    return fanogan_images_ok(m, "fanogan_encode", x) ? nb_forward(m->encoder, x) : NULL;
+    return images_in(m, "fanogan_encode", x) ? nb_forward(m->encoder, x) : NULL;
 }
 
 void nb_fanogan_train(nb_fanogan *m, bool on) {

@@ -20,7 +20,7 @@ static nb_tensor *generator_forward(nb_module *m, nb_tensor *z) {
     nb_tensor *y = run(m, 0, c->split, z);
     if (!y) return NULL;
     int64_t shape[4] = {y->ndim ? y->shape[0] : 1, c->shape[0], c->shape[1], c->shape[2]};
-    return run(m, c->split, m->children.n, nb_reshape(y, c->ndim + 1, shape));
+    return run(m, c->split, m->children.n, nb_reshape(y, 4, shape));
 }
 
 /* Discriminator.forward_features: the trunk's output, flattened per image */
@@ -43,7 +43,7 @@ nb_tensor *fanogan_trunk(nb_module *net, nb_tensor *x) {
     if (!net || net->kind->forward != critic_forward)
         return nb_error_set("fanogan: features come from a Discriminator, not a %s",
                             net ? net->kind->name : "missing network");
-    if (nb_any_null(1, &x)) return NULL;
+    NB_NULL_GUARD(x);
     return trunk_forward(net, x);
 }
 
@@ -65,17 +65,6 @@ nb_module *fanogan_compose(const nb_layer_kind *kind, const void *cfg, size_t cf
 nb_module *fanogan_net(fanogan_role role, fanogan_net_cfg cfg, int n, const char *const *names,
                        nb_module *const *children) {
     return fanogan_compose(&kinds[role], &cfg, sizeof cfg, n, names, children);
-}
-
-int fanogan_finish(fanogan_nets *out, nb_module *g, nb_module *d, nb_module *e) {
-    if (g && d && e) {
-        *out = (fanogan_nets){g, d, e};
-        return 0;
-    }
-    nb_module_free(g);
-    nb_module_free(d);
-    nb_module_free(e);
-    return -1;
 }
 
 /* ---- dcgan and dcgan-t (mvtec_ad/model.py) ---------------------------------------- */
@@ -111,16 +100,11 @@ static nb_module *dcgan_generator(const nb_fanogan_config *c) {
                             nb_Conv2d(128, 128, 3, 1, 1, true), BN2(128), nb_LeakyReLU(0.2),
                             nb_Upsample(2), nb_Conv2d(128, 64, 3, 1, 1, true), BN2(64),
                             nb_LeakyReLU(0.2), nb_Conv2d(64, c->channels, 3, 1, 1, true), nb_Tanh());
-    return fanogan_net(FANOGAN_GENERATOR, (fanogan_net_cfg){.split = 1, .ndim = 3, .shape = {128, s4, s4}},
+    return fanogan_net(FANOGAN_GENERATOR, (fanogan_net_cfg){.split = 1, .shape = {128, s4, s4}},
                        2, (const char *[]){"l1", "conv_blocks"}, (nb_module *[]){l1, blocks});
 }
 
-int fanogan_build_dcgan(const nb_fanogan_config *c, fanogan_nets *out) {
-    nb_module *g = dcgan_generator(c);
-    nb_module *d = g ? dcgan_critic(FANOGAN_DISCRIMINATOR, c) : NULL;
-    nb_module *e = d ? dcgan_critic(FANOGAN_ENCODER, c) : NULL;
-    return fanogan_finish(out, g, d, e);
-}
+const fanogan_builders fanogan_dcgan = {dcgan_generator, dcgan_critic};
 
 /* ---- mlp (mnist/model.py) ------------------------------------------------------------ */
 
@@ -132,7 +116,7 @@ static nb_module *mlp_generator(const nb_fanogan_config *c) {
     nb_module *model = NB_SEQUENTIAL(nb_Linear(c->latent_dim, 128, true), nb_LeakyReLU(0.2), FC(128, 256),
                                      FC(256, 512), FC(512, 1024),
                                      nb_Linear(1024, c->channels * s * s, true), nb_Tanh());
-    return fanogan_net(FANOGAN_GENERATOR, (fanogan_net_cfg){.split = 1, .ndim = 3, .shape = {c->channels, s, s}},
+    return fanogan_net(FANOGAN_GENERATOR, (fanogan_net_cfg){.split = 1, .shape = {c->channels, s, s}},
                        1, (const char *[]){"model"}, &model);
 }
 
@@ -153,9 +137,4 @@ static nb_module *mlp_critic(fanogan_role role, const nb_fanogan_config *c) {
                        (const char *[]){"features", "last_layer"}, (nb_module *[]){features, last});
 }
 
-int fanogan_build_mlp(const nb_fanogan_config *c, fanogan_nets *out) {
-    nb_module *g = mlp_generator(c);
-    nb_module *d = g ? mlp_critic(FANOGAN_DISCRIMINATOR, c) : NULL;
-    nb_module *e = d ? mlp_critic(FANOGAN_ENCODER, c) : NULL;
-    return fanogan_finish(out, g, d, e);
-}
+const fanogan_builders fanogan_mlp = {mlp_generator, mlp_critic};

@@ -8,13 +8,20 @@ static const char *const arch_names[] = {"dcgan", "dcgan-t", "resnet", "mlp"};
 static const char *const mode_names[] = {"izif", "izi", "ziz"};
 #define COUNT(a) (int)(sizeof(a) / sizeof(a[0]))
 
+/* the names joined by ", " into buf */
+static const char *joined(const char *const *names, int n, char *buf, size_t size) {
+    buf[0] = '\0';
+    for (int i = 0; i < n; i++) nb_describef(buf, size, "%s%s", i ? ", " : "", names[i]);
+    return buf;
+}
+
 /* index of name in names, or -1 with an error listing them */
 static int lookup(const char *what, const char *name, const char *const *names, int n) {
     for (int i = 0; name && i < n; i++)
         if (!strcmp(name, names[i])) return i;
-    char known[128] = "";
-    for (int i = 0; i < n; i++) nb_describef(known, sizeof known, "%s%s", i ? ", " : "", names[i]);
-    nb_error_set("fanogan: unknown %s '%s' (known: %s)", what, name ? name : "(none)", known);
+    char known[128];
+    nb_error_set("fanogan: unknown %s '%s' (known: %s)", what, name ? name : "(none)",
+                 joined(names, n, known, sizeof known));
     return -1;
 }
 
@@ -55,8 +62,10 @@ int nb_fanogan_config_check(const nb_fanogan_config *c) {
     }
     const char *name = nb_fanogan_arch_name(c->arch);
     bool conv = c->arch != NB_FANOGAN_MLP;
+    char known[128];
     if (!strcmp(name, "?"))
-        nb_error_set("fanogan: architecture %d is not one of dcgan, dcgan-t, resnet, mlp", (int)c->arch);
+        nb_error_set("fanogan: architecture %d is not one of %s", (int)c->arch,
+                     joined(arch_names, COUNT(arch_names), known, sizeof known));
     else if (conv && (c->image_size < 16 || c->image_size % 16 || c->image_size > 4096))
         nb_error_set("fanogan: image size %d: the %s networks need a multiple of 16 from 16 to 4096 "
                      "(e.g. 64)", c->image_size, name);

@@ -70,7 +70,7 @@ static nb_module *resnet_generator(const nb_fanogan_config *c) {
                           nb_Conv2d(d, c->channels, 3, 1, 1, true),
                           nb_Tanh()};
     const char *names[] = {"input", "res1", "res2", "res3", "res4", "output_norm", "relu", "output", "tanh"};
-    return fanogan_net(FANOGAN_GENERATOR, (fanogan_net_cfg){.split = 1, .ndim = 3, .shape = {8 * d, s, s}}, 9,
+    return fanogan_net(FANOGAN_GENERATOR, (fanogan_net_cfg){.split = 1, .shape = {8 * d, s, s}}, 9,
                        names, parts);
 }
 
@@ -88,9 +88,4 @@ static nb_module *resnet_critic(fanogan_role role, const nb_fanogan_config *c) {
     return fanogan_net(role, (fanogan_net_cfg){.split = 5}, 6, names, parts);
 }
 
-int fanogan_build_resnet(const nb_fanogan_config *c, fanogan_nets *out) {
-    nb_module *g = resnet_generator(c);
-    nb_module *d = g ? resnet_critic(FANOGAN_DISCRIMINATOR, c) : NULL;
-    nb_module *e = d ? resnet_critic(FANOGAN_ENCODER, c) : NULL;
-    return fanogan_finish(out, g, d, e);
-}
+const fanogan_builders fanogan_resnet = {resnet_generator, resnet_critic};

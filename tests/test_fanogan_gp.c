@@ -16,22 +16,11 @@
 #define TOL 2e-3
 #endif
 
-static nb_fanogan *tiny(nb_fanogan_arch arch, int size, int channels) {
-    nb_fanogan_config c = nb_fanogan_config_defaults(arch);
-    c.image_size = size;
-    c.channels = channels;
-    c.latent_dim = 4;
-    c.dim = 2;
-    nb_fanogan *m = nb_fanogan_new(&c);
-    assert_non_null(m);
-    return m;
-}
-
 /* gp = mean_i (||dD(xhat_i)/dxhat_i|| - 1)^2 with the gradient of D taken by
  * central differences, image by image (the mlp critic treats images alone) */
 static void test_value_against_differences(void **s) {
     (void)s;
-    nb_fanogan *m = tiny(NB_FANOGAN_MLP, 3, 2);
+    nb_fanogan *m = tu_fanogan_tiny(NB_FANOGAN_MLP, 3, 2, 4);
     nb_tensor *real = nb_uniform(NB_SHAPE(3, 2, 3, 3), -1, 1), *fake = nb_uniform(NB_SHAPE(3, 2, 3, 3), -1, 1);
     nb_tensor *alpha = nb_from_data(NB_SHAPE(3, 1, 1, 1), (nb_real[]){0.2, 0.9, 0.5});
     nb_tensor *gp = nb_fanogan_gradient_penalty(m, real, fake, alpha);
@@ -69,6 +58,10 @@ static void test_value_against_differences(void **s) {
     /* errors name the function */
     assert_null(nb_fanogan_gradient_penalty(m, real, nb_zeros(NB_SHAPE(3, 2, 3, 4)), alpha));
     tu_expect_error("fanogan_gradient_penalty: images [3,2,3,4] do not fit the model's [N,2,3,3]");
+    assert_null(nb_fanogan_gradient_penalty(NULL, real, fake, alpha));
+    tu_expect_error("fanogan_gradient_penalty: no model");
+    assert_null(nb_fanogan_gradient_penalty(m, real, NULL, alpha));
+    tu_expect_error("NULL tensor passed to an op");
     nb_fanogan_free(m);
 }
 
@@ -127,7 +120,7 @@ static void check_params(const char *name, gp_ctx *c, int n, const char *const *
  * features) is the smallest with a real penalty. */
 static void test_grad_through_dcgan_critic(void **s) {
     (void)s;
-    nb_fanogan *m = tiny(NB_FANOGAN_DCGAN, 32, 1);
+    nb_fanogan *m = tu_fanogan_tiny(NB_FANOGAN_DCGAN, 32, 1, 4);
     nb_fanogan_train(m, true); /* Dropout2d active, BatchNorm on batch statistics */
     nb_tensor *real = nb_uniform(NB_SHAPE(2, 1, 32, 32), -1, 1);
     nb_tensor *fake = nb_detach(nb_fanogan_generate(m, nb_fanogan_sample_z(m, 2, NB_FANOGAN_Z_NORMAL)));
@@ -147,7 +140,7 @@ static void test_grad_through_dcgan_critic(void **s) {
 
 static void test_grad_through_resnet_critic(void **s) {
     (void)s;
-    nb_fanogan *m = tiny(NB_FANOGAN_RESNET, 16, 1);
+    nb_fanogan *m = tu_fanogan_tiny(NB_FANOGAN_RESNET, 16, 1, 4);
     nb_tensor *real = nb_uniform(NB_SHAPE(2, 1, 16, 16), -1, 1);
     nb_tensor *fake = nb_detach(nb_fanogan_generate(m, nb_fanogan_sample_z(m, 2, NB_FANOGAN_Z_NORMAL)));
     gp_ctx c = {m, real, fake, nb_from_data(NB_SHAPE(2, 1, 1, 1), (nb_real[]){0.25, 0.7}), NULL};

@@ -13,15 +13,6 @@
 #include "nb_io.h"
 #include "test_util.h"
 
-static nb_fanogan_config config(nb_fanogan_arch arch, int size, int channels, int latent) {
-    nb_fanogan_config c = nb_fanogan_config_defaults(arch);
-    c.image_size = size;
-    c.channels = channels;
-    c.latent_dim = latent;
-    if (arch == NB_FANOGAN_RESNET) c.dim = 2;
-    return c;
-}
-
 static void test_names_parse_and_defaults(void **s) {
     (void)s;
     const char *names[] = {"dcgan", "dcgan-t", "resnet", "mlp"};
@@ -171,9 +162,7 @@ static void test_dcgan_names_and_counts(void **s) {
 
 static void test_dcgan_t_names(void **s) {
     (void)s;
-    nb_fanogan_config c = config(NB_FANOGAN_DCGAN_T, 32, 1, 16);
-    nb_fanogan *m = nb_fanogan_new(&c);
-    assert_non_null(m);
+    nb_fanogan *m = tu_fanogan_tiny(NB_FANOGAN_DCGAN_T, 32, 1, 16);
     const char *want[] = {"l1.0.weight",          "l1.0.bias",          "conv_blocks.0.weight",
                           "conv_blocks.0.bias",   "conv_blocks.1.weight", "conv_blocks.1.bias",
                           "conv_blocks.2.weight", "conv_blocks.2.bias", "conv_blocks.4.weight",
@@ -191,9 +180,7 @@ static void test_dcgan_t_names(void **s) {
 
 static void test_mlp_and_resnet_names(void **s) {
     (void)s;
-    nb_fanogan_config c = config(NB_FANOGAN_MLP, 28, 1, 100);
-    nb_fanogan *m = nb_fanogan_new(&c);
-    assert_non_null(m);
+    nb_fanogan *m = tu_fanogan_tiny(NB_FANOGAN_MLP, 28, 1, 100);
     /* mnist/model.py: Linear blocks 128-256-512-1024 (BatchNorm1d on all but the first) */
     const char *g[] = {"model.0.weight", "model.0.bias", "model.2.weight",  "model.2.bias",
                        "model.3.weight", "model.3.bias", "model.5.weight",  "model.5.bias",
@@ -214,7 +201,7 @@ static void test_mlp_and_resnet_names(void **s) {
     assert_int_equal(nb_fanogan_feature_dim(m), 256);
     nb_fanogan_free(m);
 
-    c = config(NB_FANOGAN_RESNET, 64, 1, 128);
+    nb_fanogan_config c = tu_fanogan_config(NB_FANOGAN_RESNET, 64, 1, 128);
     c.dim = 4;
     m = nb_fanogan_new(&c);
     assert_non_null(m);
@@ -252,9 +239,7 @@ static void test_forward_shapes(void **s) {
                  {NB_FANOGAN_MLP, 8, 1},      {NB_FANOGAN_MLP, 12, 3}};
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         int sz = cases[i].size, ch = cases[i].channels, latent = 5;
-        nb_fanogan_config c = config(cases[i].arch, sz, ch, latent);
-        nb_fanogan *m = nb_fanogan_new(&c);
-        assert_non_null(m);
+        nb_fanogan *m = tu_fanogan_tiny(cases[i].arch, sz, ch, latent);
         for (int mode = 0; mode < 2; mode++) {
             nb_fanogan_train(m, mode == 0);
             nb_tensor *x = nb_fanogan_generate(m, nb_fanogan_sample_z(m, 3, NB_FANOGAN_Z_NORMAL));
@@ -277,15 +262,11 @@ static void test_forward_shapes(void **s) {
 /* the same seed gives the same networks; modes apply to all three */
 static void test_seeded_and_modes(void **s) {
     (void)s;
-    nb_fanogan_config c = config(NB_FANOGAN_MLP, 6, 1, 3);
     nb_seed(7);
-    nb_fanogan *a = nb_fanogan_new(&c);
+    nb_fanogan *a = tu_fanogan_tiny(NB_FANOGAN_MLP, 6, 1, 3);
     nb_seed(7);
-    nb_fanogan *b = nb_fanogan_new(&c);
-    const nb_named_tensors *sa = nb_fanogan_state_dict(a), *sb = nb_fanogan_state_dict(b);
-    assert_int_equal(sa->n, sb->n);
-    for (int i = 0; i < sa->n; i++)
-        assert_memory_equal(sa->tensors[i]->data, sb->tensors[i]->data, (size_t)sa->tensors[i]->numel * sizeof(nb_real));
+    nb_fanogan *b = tu_fanogan_tiny(NB_FANOGAN_MLP, 6, 1, 3);
+    tu_assert_same_tensors(nb_fanogan_state_dict(a), nb_fanogan_state_dict(b));
     nb_fanogan_train(a, false);
     assert_false(a->generator->training || a->discriminator->training || a->encoder->training);
     assert_false(nb_module_child_at(nb_module_child(a->generator, "model"), 3)->training);
@@ -301,11 +282,10 @@ static void test_seeded_and_modes(void **s) {
 /* one checkpoint of all three networks, loaded into a differently seeded model */
 static void test_checkpoint_round_trip(void **s) {
     (void)s;
-    nb_fanogan_config c = config(NB_FANOGAN_DCGAN, 16, 1, 3);
     nb_seed(1);
-    nb_fanogan *a = nb_fanogan_new(&c);
+    nb_fanogan *a = tu_fanogan_tiny(NB_FANOGAN_DCGAN, 16, 1, 3);
     nb_seed(2);
-    nb_fanogan *b = nb_fanogan_new(&c);
+    nb_fanogan *b = tu_fanogan_tiny(NB_FANOGAN_DCGAN, 16, 1, 3);
     nb_fanogan_train(a, true); /* move the running statistics away from their start */
     nb_fanogan_critic(a, nb_uniform(NB_SHAPE(4, 1, 16, 16), -1, 1));
     char path[] = "/tmp/nb_fanogan_ckpt_XXXXXX";
@@ -317,11 +297,9 @@ static void test_checkpoint_round_trip(void **s) {
     assert_int_equal(nb_npz_load_into(path, sb->n, sb->names, sb->tensors), 0);
     unlink(path);
     TU_NO_ERROR();
-    for (int i = 0; i < sa->n; i++)
-        assert_memory_equal(sa->tensors[i]->data, sb->tensors[i]->data, (size_t)sa->tensors[i]->numel * sizeof(nb_real));
+    tu_assert_same_tensors(sa, sb);
     /* a checkpoint of another architecture does not load, and says why */
-    nb_fanogan_config t = config(NB_FANOGAN_DCGAN_T, 16, 1, 3);
-    nb_fanogan *other = nb_fanogan_new(&t);
+    nb_fanogan *other = tu_fanogan_tiny(NB_FANOGAN_DCGAN_T, 16, 1, 3);
     const nb_named_tensors *so = nb_fanogan_state_dict(other);
     fd = mkstemp(path);
     close(fd);
@@ -337,8 +315,7 @@ static void test_checkpoint_round_trip(void **s) {
 
 static void test_forward_errors(void **s) {
     (void)s;
-    nb_fanogan_config c = config(NB_FANOGAN_MLP, 4, 1, 3);
-    nb_fanogan *m = nb_fanogan_new(&c);
+    nb_fanogan *m = tu_fanogan_tiny(NB_FANOGAN_MLP, 4, 1, 3);
     assert_null(nb_fanogan_generate(m, nb_zeros(NB_SHAPE(2, 4))));
     tu_expect_error("fanogan_generate: z [2,4] is not [N,3]");
     assert_null(nb_fanogan_critic(m, nb_zeros(NB_SHAPE(2, 1, 5, 4))));
@@ -349,6 +326,19 @@ static void test_forward_errors(void **s) {
     tu_expect_error("fanogan_encode: images [2,3,4,4] do not fit");
     assert_null(nb_fanogan_encode(NULL, nb_zeros(NB_SHAPE(2, 1, 4, 4))));
     tu_expect_error("fanogan_encode: no model");
+    assert_null(nb_fanogan_critic(NULL, nb_zeros(NB_SHAPE(2, 1, 4, 4))));
+    tu_expect_error("fanogan_critic: no model");
+    assert_null(nb_fanogan_features(NULL, nb_zeros(NB_SHAPE(2, 1, 4, 4))));
+    tu_expect_error("fanogan_features: no model");
+    assert_null(nb_fanogan_generate(NULL, nb_zeros(NB_SHAPE(2, 3))));
+    tu_expect_error("fanogan_generate: no model");
+    assert_null(nb_fanogan_generate(m, NULL));
+    tu_expect_error("NULL tensor passed to an op");
+    assert_null(nb_fanogan_state_dict(NULL));
+    tu_expect_error("fanogan: no model");
+    assert_int_equal(nb_fanogan_feature_dim(NULL), 0);
+    assert_null(nb_fanogan_sample_z(NULL, 2, NB_FANOGAN_Z_NORMAL));
+    tu_expect_error("fanogan_sample_z: needs a model");
     assert_null(nb_fanogan_sample_z(m, 0, NB_FANOGAN_Z_NORMAL));
     tu_expect_error("fanogan_sample_z: needs a model and n >= 1, got n = 0");
     /* a NULL input (an earlier failure) gives NULL, the core's message if none was pending */
@@ -362,25 +352,18 @@ static void test_forward_errors(void **s) {
 
 static void test_print(void **s) {
     (void)s;
-    nb_fanogan_config c = config(NB_FANOGAN_MLP, 4, 1, 3);
-    nb_fanogan *m = nb_fanogan_new(&c);
-    char *text = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&text, &len);
-    nb_module_print(m->discriminator, f);
-    fclose(f);
-    assert_string_equal(text, "Discriminator(\n"
-                              "  (features): Sequential(\n"
-                              "    (0): Linear(in_features=16, out_features=512, bias=True)\n"
-                              "    (1): LeakyReLU(negative_slope=0.2)\n"
-                              "    (2): Linear(in_features=512, out_features=256, bias=True)\n"
-                              "    (3): LeakyReLU(negative_slope=0.2)\n"
-                              "  )\n"
-                              "  (last_layer): Sequential(\n"
-                              "    (0): Linear(in_features=256, out_features=1, bias=True)\n"
-                              "  )\n"
-                              ")\n");
-    free(text);
+    nb_fanogan *m = tu_fanogan_tiny(NB_FANOGAN_MLP, 4, 1, 3);
+    tu_assert_prints(m->discriminator, "Discriminator(\n"
+                                         "  (features): Sequential(\n"
+                                         "    (0): Linear(in_features=16, out_features=512, bias=True)\n"
+                                         "    (1): LeakyReLU(negative_slope=0.2)\n"
+                                         "    (2): Linear(in_features=512, out_features=256, bias=True)\n"
+                                         "    (3): LeakyReLU(negative_slope=0.2)\n"
+                                         "  )\n"
+                                         "  (last_layer): Sequential(\n"
+                                         "    (0): Linear(in_features=256, out_features=1, bias=True)\n"
+                                         "  )\n"
+                                         ")\n");
     nb_fanogan_free(m);
     TU_NO_ERROR();
 }

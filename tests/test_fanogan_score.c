@@ -16,17 +16,6 @@
 #define TOL 2e-6
 #endif
 
-static nb_fanogan *tiny(nb_fanogan_arch arch, int size, int channels) {
-    nb_fanogan_config c = nb_fanogan_config_defaults(arch);
-    c.image_size = size;
-    c.channels = channels;
-    c.latent_dim = 3;
-    c.dim = 2;
-    nb_fanogan *m = nb_fanogan_new(&c);
-    assert_non_null(m);
-    return m;
-}
-
 static const struct {
     nb_fanogan_arch arch;
     int size;
@@ -39,7 +28,7 @@ static const struct {
 static void test_zero_for_exact_reconstructions(void **s) {
     (void)s;
     for (int a = 0; a < 4; a++) {
-        nb_fanogan *m = tiny(archs[a].arch, archs[a].size, 2);
+        nb_fanogan *m = tu_fanogan_tiny(archs[a].arch, archs[a].size, 2, 3);
         /* G(z) = tanh(bias) for every z: its last layer ignores its input */
         char name[64];
         snprintf(name, sizeof name, "%s.weight", archs[a].last);
@@ -68,7 +57,7 @@ static void test_per_image(void **s) {
     (void)s;
     for (int a = 0; a < 4; a++) {
         int sz = archs[a].size;
-        nb_fanogan *m = tiny(archs[a].arch, sz, 1);
+        nb_fanogan *m = tu_fanogan_tiny(archs[a].arch, sz, 1, 3);
         nb_tensor *x = nb_uniform(NB_SHAPE(2, 1, sz, sz), -1, 1);
         nb_fanogan_score_opts o = nb_fanogan_score_defaults();
         nb_fanogan_scores both, one[2];
@@ -95,7 +84,7 @@ static void test_per_image(void **s) {
 /* every field from its definition, with kappa 0.5 */
 static void test_values(void **s) {
     (void)s;
-    nb_fanogan *m = tiny(NB_FANOGAN_DCGAN, 16, 3);
+    nb_fanogan *m = tu_fanogan_tiny(NB_FANOGAN_DCGAN, 16, 3, 3);
     nb_tensor *x = nb_uniform(NB_SHAPE(2, 3, 16, 16), -1, 1);
     nb_fanogan_scores sc;
     nb_fanogan_score_opts o = {0.5, NB_FANOGAN_DIST_MSE};
@@ -153,7 +142,7 @@ static void test_values(void **s) {
 
 static void test_errors(void **s) {
     (void)s;
-    nb_fanogan *m = tiny(NB_FANOGAN_MLP, 4, 1);
+    nb_fanogan *m = tu_fanogan_tiny(NB_FANOGAN_MLP, 4, 1, 3);
     nb_fanogan_scores sc;
     nb_fanogan_score_opts o = nb_fanogan_score_defaults();
     assert_int_equal(nb_fanogan_score(m, nb_zeros(NB_SHAPE(2, 1, 4, 3)), &o, &sc), -1);

@@ -10,17 +10,6 @@
 #include "nb_fanogan.h"
 #include "test_util.h"
 
-static nb_fanogan *tiny(nb_fanogan_arch arch, int size) {
-    nb_fanogan_config c = nb_fanogan_config_defaults(arch);
-    c.image_size = size;
-    c.channels = 1;
-    c.latent_dim = 4;
-    c.dim = 2;
-    nb_fanogan *m = nb_fanogan_new(&c);
-    assert_non_null(m);
-    return m;
-}
-
 static nb_optim *adam(nb_module *net, double lr) {
     return nb_Adam(nb_module_parameters(net), (nb_adam_opts){lr, 0.5, 0.999, 1e-8, 0});
 }
@@ -50,7 +39,7 @@ static bool unchanged(nb_module *net, const nb_tensor *before) {
 
 static void test_critic_steps_separate(void **s) {
     (void)s;
-    nb_fanogan *m = tiny(NB_FANOGAN_MLP, 4);
+    nb_fanogan *m = tu_fanogan_tiny(NB_FANOGAN_MLP, 4, 1, 4);
     nb_optim *od = adam(m->discriminator, 1e-3);
     nb_arena *step = nb_arena_new();
     nb_fanogan_train_opts o = nb_fanogan_train_defaults();
@@ -90,7 +79,7 @@ static double gap_to_data(nb_fanogan *m) {
 
 static void test_wgan_gp_run_moves_generator(void **s) {
     (void)s;
-    nb_fanogan *m = tiny(NB_FANOGAN_MLP, 4);
+    nb_fanogan *m = tu_fanogan_tiny(NB_FANOGAN_MLP, 4, 1, 4);
     nb_optim *od = adam(m->discriminator, 1e-3), *og = adam(m->generator, 1e-3);
     nb_arena *step = nb_arena_new();
     nb_fanogan_train_opts o = nb_fanogan_train_defaults();
@@ -164,7 +153,7 @@ static void test_encoder_steps_reduce_loss(void **s) {
     (void)s;
     const nb_fanogan_encoder_mode modes[] = {NB_FANOGAN_IZIF, NB_FANOGAN_IZI, NB_FANOGAN_ZIZ};
     for (int k = 0; k < 3; k++) {
-        nb_fanogan *m = tiny(NB_FANOGAN_MLP, 4);
+        nb_fanogan *m = tu_fanogan_tiny(NB_FANOGAN_MLP, 4, 1, 4);
         /* a briefly trained G and D, as phase 2 starts from */
         nb_optim *od = adam(m->discriminator, 1e-3), *og = adam(m->generator, 1e-3);
         nb_arena *step = nb_arena_new();
@@ -189,7 +178,7 @@ static void test_encoder_steps_reduce_loss(void **s) {
 
 static void test_nan_stops_the_step(void **s) {
     (void)s;
-    nb_fanogan *m = tiny(NB_FANOGAN_MLP, 4);
+    nb_fanogan *m = tu_fanogan_tiny(NB_FANOGAN_MLP, 4, 1, 4);
     nb_optim *od = adam(m->discriminator, 1e-3), *og = adam(m->generator, 1e-3), *oe = adam(m->encoder, 1e-3);
     nb_arena *step = nb_arena_new();
     nb_fanogan_train_opts o = nb_fanogan_train_defaults();
@@ -222,7 +211,7 @@ static void test_nan_stops_the_step(void **s) {
 
 static void test_step_bookkeeping_and_errors(void **s) {
     (void)s;
-    nb_fanogan *m = tiny(NB_FANOGAN_MLP, 4);
+    nb_fanogan *m = tu_fanogan_tiny(NB_FANOGAN_MLP, 4, 1, 4);
     nb_optim *od = adam(m->discriminator, 1e-3);
     nb_arena *step = nb_arena_new(), *mine = nb_arena_current();
     nb_fanogan_train_opts o = nb_fanogan_train_defaults();
@@ -273,7 +262,7 @@ static void test_steps_of_every_architecture(void **s) {
     (void)s;
     const nb_fanogan_arch archs[] = {NB_FANOGAN_DCGAN, NB_FANOGAN_DCGAN_T, NB_FANOGAN_RESNET};
     for (int k = 0; k < 3; k++) {
-        nb_fanogan *m = tiny(archs[k], 16);
+        nb_fanogan *m = tu_fanogan_tiny(archs[k], 16, 1, 4);
         nb_optim *od = adam(m->discriminator, 2e-4), *og = adam(m->generator, 2e-4), *oe = adam(m->encoder, 2e-4);
         nb_arena *step = nb_arena_new();
         nb_fanogan_train_opts o = nb_fanogan_train_defaults();
